@@ -1,0 +1,85 @@
+#include "coap_event_loop.h"
+
+#include <QLoggingCategory>
+
+Q_LOGGING_CATEGORY(lcCoap, "lwm2mgw.coap", QtWarningMsg)
+
+namespace lwm2mgw {
+
+namespace {
+
+void coapLogHandler(coap_log_t level, const char* message) {
+    QByteArray text(message);
+    while (text.endsWith('\n') || text.endsWith('\r')) {
+        text.chop(1);
+    }
+    if (level <= LOG_ERR) {
+        qCCritical(lcCoap).noquote() << text;
+    } else if (level <= LOG_WARNING) {
+        qCWarning(lcCoap).noquote() << text;
+    } else if (level <= LOG_INFO) {
+        qCInfo(lcCoap).noquote() << text;
+    } else {
+        qCDebug(lcCoap).noquote() << text;
+    }
+}
+
+}  // namespace
+
+void initCoapLibrary() {
+    static bool started = false;
+    if (started) {
+        return;
+    }
+    started = true;
+    coap_startup();
+    coap_set_log_handler(coapLogHandler);
+    // libcoap formats every debug line even when nobody reads it: only pay for it when asked.
+    coap_set_log_level(lcCoap().isDebugEnabled() ? LOG_DEBUG
+                       : lcCoap().isInfoEnabled() ? LOG_INFO
+                                                  : LOG_WARNING);
+    coap_dtls_set_log_level(lcCoap().isDebugEnabled() ? LOG_DEBUG : LOG_WARNING);
+}
+
+CoapEventLoop::CoapEventLoop(coap_context_t* context, QObject* parent)
+    : QObject(parent), context_(context) {
+    timer_.setSingleShot(true);
+    timer_.setTimerType(Qt::PreciseTimer);
+    connect(&timer_, &QTimer::timeout, this, &CoapEventLoop::process);
+    const int fd = coap_context_get_coap_fd(context_);
+    if (fd >= 0) {
+        notifier_ = new QSocketNotifier(fd, QSocketNotifier::Read, this);
+        connect(notifier_, &QSocketNotifier::activated, this, &CoapEventLoop::process);
+    } else {
+        qCCritical(lcCoap) << "libcoap was built without epoll support; cannot drive it";
+    }
+    rearm();
+}
+
+CoapEventLoop::~CoapEventLoop() {
+    delete notifier_;
+    coap_free_context(context_);
+}
+
+void CoapEventLoop::process() {
+    if (processing_) {
+        return;
+    }
+    processing_ = true;
+    coap_io_process(context_, COAP_IO_NO_WAIT);
+    processing_ = false;
+    rearm();
+}
+
+void CoapEventLoop::rearm() {
+    coap_tick_t now;
+    coap_ticks(&now);
+    const unsigned int ms = coap_io_prepare_epoll(context_, now);
+    if (ms == 0) {
+        timer_.stop();
+    } else {
+        timer_.start(static_cast<int>(ms));
+    }
+}
+
+}  // namespace lwm2mgw
