@@ -1,0 +1,196 @@
+#include "gateway.h"
+
+#include "downstream_server.h"
+#include "registration_registry.h"
+#include "request_relay.h"
+#include "upstream_client.h"
+#include "upstream_registration.h"
+
+#include <QLoggingCategory>
+#include <QTimer>
+
+Q_LOGGING_CATEGORY(lcGateway, "lwm2mgw.gateway")
+
+namespace lwm2mgw {
+
+namespace {
+// De-registration should not hold a stopping gateway hostage to an unreachable server.
+constexpr int kStopTimeoutMs = 5000;
+}  // namespace
+
+Gateway::Gateway(GatewayConfig config, QObject* parent) : QObject(parent), config_(std::move(config)) {}
+
+Gateway::~Gateway() {
+    // Relay first (it holds sessions of both sides), then registrations, then contexts.
+    relay_.reset();
+    for (UpstreamRegistration* registration : upstreamByEndpoint_) {
+        delete registration;
+    }
+    qDeleteAll(leaving_);
+    registry_.reset();
+    qDeleteAll(downstream_);
+    upstream_.reset();
+}
+
+QString Gateway::start() {
+    initCoapLibrary();
+    plugins_.loadDirectory(config_.pluginDir);
+    if (!plugins_.pluginFor(SecurityMode::NoSec) && config_.listenUris.join(QString()).contains(QLatin1String("coap://"))) {
+        return QStringLiteral("no plugin for NoSec (coap://) found in %1").arg(config_.pluginDir);
+    }
+    if (const QString error = accounts_.configure(config_.upstreamUris, config_.retryPolicy); !error.isEmpty()) {
+        return error;
+    }
+    upstream_ = std::make_unique<UpstreamClient>(plugins_, config_);
+    if (!upstream_->isValid()) {
+        return QStringLiteral("cannot create the upstream CoAP context");
+    }
+    registry_ = std::make_unique<RegistrationRegistry>();
+    relay_ = std::make_unique<RequestRelay>(*registry_, config_, *upstream_);
+    relay_->setUpstreamLookup([this](const QString& endpoint) -> UpstreamRegistration* {
+        const QList<UpstreamRegistration*> candidates = upstreamByEndpoint_.values(endpoint);
+        for (UpstreamRegistration* candidate : candidates) {
+            if (candidate->state() == UpstreamState::Registered) {
+                return candidate;
+            }
+        }
+        return nullptr;
+    });
+    connect(registry_.get(), &RegistrationRegistry::registered, this, &Gateway::onSensorRegistered);
+    connect(registry_.get(), &RegistrationRegistry::updated, this, &Gateway::onSensorUpdated);
+    connect(registry_.get(), &RegistrationRegistry::ending, this, &Gateway::onSensorEnding);
+
+    for (const QString& uri : config_.listenUris) {
+        QString error;
+        const std::optional<CoapUri> parsed = parseCoapUri(uri, error);
+        if (!parsed) {
+            return error;
+        }
+        if (parsed->secure) {
+            return QStringLiteral("%1: DTLS listeners need a security mode; see the README's security section").arg(uri);
+        }
+        SecurityModePlugin* plugin = plugins_.pluginFor(SecurityMode::NoSec);
+        DownstreamServer* server = nullptr;
+        for (DownstreamServer* existing : downstream_) {
+            if (&existing->plugin() == plugin) {
+                server = existing;
+            }
+        }
+        if (!server) {
+            server = new DownstreamServer(*plugin, *registry_, *relay_);
+            if (!server->isValid()) {
+                delete server;
+                return QStringLiteral("cannot create a downstream CoAP context");
+            }
+            downstream_.append(server);
+            relay_->setDownstreamLoop(server->loop());
+        }
+        if (const QString listenError = server->listen(uri); !listenError.isEmpty()) {
+            return listenError;
+        }
+    }
+    if (accounts_.accountsFor(config_.endpointName).isEmpty()) {
+        qCWarning(lcGateway) << "no upstream server configured: sensors are accepted but not relayed";
+    }
+    UpstreamRegistrationParams own;
+    own.endpoint = config_.endpointName;
+    own.lifetimeSeconds = config_.gatewayLifetimeSeconds;
+    own.lwm2mVersion = QStringLiteral("1.1");
+    own.objectLinks = GatewayDeviceObject::objectLinks();
+    startUpstream(config_.endpointName, own, &deviceObject_);
+    qCInfo(lcGateway).noquote() << "gateway" << config_.endpointName << "started";
+    return {};
+}
+
+void Gateway::startUpstream(const QString& localEndpoint, const UpstreamRegistrationParams& params,
+                            UpstreamRequestSink* sink) {
+    for (const ServerAccount& account : accounts_.accountsFor(localEndpoint)) {
+        auto* registration = new UpstreamRegistration(*upstream_, localEndpoint, account, params, sink);
+        upstreamByEndpoint_.insert(localEndpoint, registration);
+        registration->start();
+    }
+}
+
+QList<UpstreamRegistration*> Gateway::upstreamRegistrations(const QString& endpoint) const {
+    return upstreamByEndpoint_.values(endpoint);
+}
+
+namespace {
+UpstreamRegistrationParams paramsFor(const DownstreamRegistration& sensor, const QString& prefix) {
+    UpstreamRegistrationParams params;
+    params.endpoint = prefix + sensor.endpoint;
+    params.lifetimeSeconds = sensor.lifetimeSeconds;
+    params.binding = sensor.binding;
+    params.lwm2mVersion = sensor.lwm2mVersion;
+    params.objectLinks = sensor.objectLinks;
+    params.queueMode = sensor.queueMode;
+    return params;
+}
+}  // namespace
+
+void Gateway::onSensorRegistered(DownstreamRegistration* registration) {
+    if (registration->endpoint == config_.endpointName) {
+        qCWarning(lcGateway).noquote() << "a sensor registered with the gateway's own endpoint name"
+                                       << registration->endpoint << "; it is not relayed upstream";
+        return;
+    }
+    startUpstream(registration->endpoint, paramsFor(*registration, config_.upstreamEndpointPrefix), relay_.get());
+}
+
+void Gateway::onSensorUpdated(DownstreamRegistration* registration, bool objectLinksChanged) {
+    const UpstreamRegistrationParams params = paramsFor(*registration, config_.upstreamEndpointPrefix);
+    for (UpstreamRegistration* upstream : upstreamByEndpoint_.values(registration->endpoint)) {
+        upstream->update(params, objectLinksChanged);
+    }
+}
+
+void Gateway::onSensorEnding(DownstreamRegistration* registration, RegistrationEnd end) {
+    relay_->endpointEnding(*registration);
+    const QList<UpstreamRegistration*> upstream = upstreamByEndpoint_.values(registration->endpoint);
+    upstreamByEndpoint_.remove(registration->endpoint);
+    qCInfo(lcGateway).noquote() << registration->endpoint << "left (" + registrationEndText(end) + ")";
+    for (UpstreamRegistration* each : upstream) {
+        finishUpstream(each);
+    }
+}
+
+void Gateway::finishUpstream(UpstreamRegistration* registration) {
+    leaving_.append(registration);
+    connect(registration, &UpstreamRegistration::finished, this, [this, registration] {
+        leaving_.removeOne(registration);
+        registration->deleteLater();
+        checkStopped();
+    });
+    registration->deregister();
+}
+
+void Gateway::stop() {
+    if (stopping_) {
+        return;
+    }
+    stopping_ = true;
+    qCInfo(lcGateway) << "stopping: de-registering every endpoint upstream";
+    if (registry_) {
+        registry_->clear();
+    }
+    const QList<UpstreamRegistration*> remaining = upstreamByEndpoint_.values();
+    upstreamByEndpoint_.clear();
+    for (UpstreamRegistration* registration : remaining) {
+        finishUpstream(registration);
+    }
+    QTimer::singleShot(kStopTimeoutMs, this, [this] {
+        if (!leaving_.isEmpty()) {
+            qCWarning(lcGateway) << leaving_.size() << "de-registration(s) unanswered; stopping anyway";
+        }
+        emit stopped();
+    });
+    checkStopped();
+}
+
+void Gateway::checkStopped() {
+    if (stopping_ && leaving_.isEmpty()) {
+        QTimer::singleShot(0, this, &Gateway::stopped);
+    }
+}
+
+}  // namespace lwm2mgw

@@ -1,0 +1,52 @@
+#pragma once
+
+#include <lwm2m-gateway/security_mode_plugin.h>
+
+#include <QList>
+#include <QString>
+#include <memory>
+#include <vector>
+
+class QLibrary;
+
+namespace lwm2mgw {
+
+// A plugin file that was looked at, loaded or not: what `plugins` listings show operators.
+struct PluginReport {
+    QString file;
+    QString name;
+    SecurityMode mode = SecurityMode::NoSec;
+    bool loaded = false;
+    QString reason;  // why it was skipped, empty when loaded
+};
+
+// Loads security-mode plugins from one directory against the SDK's versioned interface. A plugin
+// that fails (missing entry point, wrong version, failing self-check) is reported and skipped.
+class PluginHostImpl final : public PluginHost {
+public:
+    PluginHostImpl();
+    ~PluginHostImpl();
+    PluginHostImpl(const PluginHostImpl&) = delete;
+    PluginHostImpl& operator=(const PluginHostImpl&) = delete;
+
+    void loadDirectory(const QString& directory);
+
+    SecurityModePlugin* pluginFor(SecurityMode mode) const;
+    const QList<PluginReport>& reports() const { return reports_; }
+
+    void log(LogLevel level, std::string_view message) override;
+
+private:
+    struct Loaded {
+        std::unique_ptr<QLibrary> library;
+        std::unique_ptr<SecurityModePlugin> plugin;
+    };
+    void loadFile(const QString& path);
+
+    std::vector<Loaded> loaded_;
+    QList<PluginReport> reports_;
+};
+
+QString securityModeName(SecurityMode mode);
+
+}  // namespace lwm2mgw

@@ -1,0 +1,33 @@
+#include "server_account.h"
+
+namespace lwm2mgw {
+
+QString StaticServerAccounts::configure(const QStringList& uris,
+                                        const CommunicationRetryPolicy& policy) {
+    accounts_.clear();
+    int shortServerId = 1;
+    for (const QString& text : uris) {
+        QString error;
+        const std::optional<CoapUri> uri = parseCoapUri(text, error);
+        if (!uri) {
+            return error;
+        }
+        if (uri->secure) {
+            return QStringLiteral("%1: a coaps:// server needs a server account with credentials "
+                                  "(Security Object), not a bare --upstream URI")
+                .arg(text);
+        }
+        ServerAccount account;
+        account.shortServerId = shortServerId++;
+        account.uri = *uri;
+        account.security.serverUri = text.toStdString();
+        account.security.mode = SecurityMode::NoSec;
+        account.retryPolicy = policy;
+        accounts_.append(account);
+    }
+    return {};
+}
+
+QList<ServerAccount> StaticServerAccounts::accountsFor(const QString&) const { return accounts_; }
+
+}  // namespace lwm2mgw

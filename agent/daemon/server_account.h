@@ -1,0 +1,42 @@
+#pragma once
+
+#include "coap_uri.h"
+#include "gateway_config.h"
+
+#include <lwm2m-gateway/security_mode_plugin.h>
+
+#include <QList>
+#include <QString>
+
+namespace lwm2mgw {
+
+// One upstream LwM2M server an endpoint registers at: a Server Object (/1) instance and the
+// Security Object (/0) instance with the same Short Server ID.
+struct ServerAccount {
+    int shortServerId = 0;
+    SecurityInstance security;
+    CoapUri uri;
+    QString binding = QStringLiteral("U");
+    CommunicationRetryPolicy retryPolicy;
+};
+
+// Which servers an endpoint (the gateway's own or a proxied sensor's) is registered at. The
+// static, configured directory is one implementation; the credential store's accounts another.
+class ServerAccountDirectory {
+public:
+    virtual ~ServerAccountDirectory() = default;
+    virtual QList<ServerAccount> accountsFor(const QString& endpoint) const = 0;
+};
+
+// --upstream / [upstream] servers: every endpoint goes to every configured server, NoSec.
+class StaticServerAccounts final : public ServerAccountDirectory {
+public:
+    // Returns an error for the first URI that is unusable, empty on success.
+    QString configure(const QStringList& uris, const CommunicationRetryPolicy& policy);
+    QList<ServerAccount> accountsFor(const QString& endpoint) const override;
+
+private:
+    QList<ServerAccount> accounts_;
+};
+
+}  // namespace lwm2mgw

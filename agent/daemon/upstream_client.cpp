@@ -1,0 +1,105 @@
+#include "upstream_client.h"
+
+#include "plugin_host.h"
+#include "upstream_registration.h"
+
+#include <QLoggingCategory>
+
+Q_DECLARE_LOGGING_CATEGORY(lcUpstream)
+
+namespace lwm2mgw {
+
+namespace {
+
+UpstreamRegistration* owner(coap_session_t* session) {
+    return static_cast<UpstreamRegistration*>(coap_session_get_app_data(session));
+}
+
+void onServerRequest(coap_resource_t* resource, coap_session_t* session, const coap_pdu_t* request,
+                     const coap_string_t* query, coap_pdu_t* response) {
+    UpstreamRegistration* registration = owner(session);
+    if (!registration) {
+        coap_pdu_set_code(response, COAP_RESPONSE_CODE_NOT_FOUND);
+        return;
+    }
+    registration->sink()->handleServerRequest(*registration, resource, session, request, query, response);
+}
+
+coap_response_t onResponse(coap_session_t* session, const coap_pdu_t* sent, const coap_pdu_t* received,
+                           const coap_mid_t) {
+    UpstreamRegistration* registration = owner(session);
+    return registration ? registration->handleResponse(sent, received) : COAP_RESPONSE_FAIL;
+}
+
+void onNack(coap_session_t* session, const coap_pdu_t* sent, const coap_nack_reason_t reason, const coap_mid_t) {
+    if (UpstreamRegistration* registration = owner(session)) {
+        registration->handleNack(sent, reason);
+    }
+}
+
+}  // namespace
+
+UpstreamClient::UpstreamClient(PluginHostImpl& plugins, const GatewayConfig& config, QObject* parent)
+    : QObject(parent), plugins_(plugins), config_(config) {
+    coap_context_t* context = coap_new_context(nullptr);
+    if (!context) {
+        qCCritical(lcUpstream) << "cannot create the upstream CoAP context";
+        return;
+    }
+    coap_context_set_block_mode(context, COAP_BLOCK_USE_LIBCOAP | COAP_BLOCK_SINGLE_BODY);
+    coap_register_response_handler(context, onResponse);
+    coap_register_nack_handler(context, onNack);
+    // Servers address any path of the endpoint's objects: one catch-all resource serves them all.
+    coap_resource_t* resource = coap_resource_unknown_init2(onServerRequest, 0);
+    for (coap_request_t method : {COAP_REQUEST_GET, COAP_REQUEST_POST, COAP_REQUEST_DELETE,
+                                  COAP_REQUEST_FETCH, COAP_REQUEST_PATCH, COAP_REQUEST_IPATCH}) {
+        coap_register_request_handler(resource, method, onServerRequest);
+    }
+    coap_add_resource(context, resource);
+    loop_ = new CoapEventLoop(context, this);
+    releaseTimer_.setSingleShot(true);
+    connect(&releaseTimer_, &QTimer::timeout, this, &UpstreamClient::releaseDeferred);
+}
+
+UpstreamClient::~UpstreamClient() {
+    releaseDeferred();
+    delete loop_;
+}
+
+coap_session_t* UpstreamClient::openSession(const ServerAccount& account, QString& error) {
+    SecurityModePlugin* plugin = plugins_.pluginFor(account.security.mode);
+    if (!plugin) {
+        error = QStringLiteral("no loaded plugin provides security mode %1 for %2")
+                    .arg(securityModeName(account.security.mode), account.uri.toString());
+        return nullptr;
+    }
+    coap_address_t address;
+    if (!resolveCoapUri(account.uri, address, error)) {
+        return nullptr;
+    }
+    std::string pluginError;
+    coap_session_t* session = plugin->openClientSession(loop_->context(), address, account.security, pluginError);
+    if (!session) {
+        error = QString::fromStdString(pluginError);
+        return nullptr;
+    }
+    coap_fixed_point_t ackTimeout{static_cast<uint16_t>(config_.ackTimeoutMs / 1000),
+                                  static_cast<uint16_t>(config_.ackTimeoutMs % 1000)};
+    coap_session_set_ack_timeout(session, ackTimeout);
+    coap_session_set_max_retransmit(session, static_cast<uint16_t>(config_.maxRetransmit));
+    return session;
+}
+
+void UpstreamClient::releaseLater(coap_session_t* session) {
+    toRelease_.append(session);
+    releaseTimer_.start(0);
+}
+
+void UpstreamClient::releaseDeferred() {
+    const QVector<coap_session_t*> sessions = std::exchange(toRelease_, {});
+    for (coap_session_t* session : sessions) {
+        coap_session_release(session);
+    }
+}
+
+}  // namespace lwm2mgw

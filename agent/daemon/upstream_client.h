@@ -1,0 +1,42 @@
+#pragma once
+
+#include "coap_event_loop.h"
+#include "gateway_config.h"
+#include "server_account.h"
+
+#include <QObject>
+#include <QTimer>
+#include <QVector>
+
+namespace lwm2mgw {
+
+class PluginHostImpl;
+
+// The upstream side's libcoap context: every client session the gateway holds at LwM2M servers,
+// one per (endpoint, server), each with its own source port. Requests and responses arriving
+// on a session go to the UpstreamRegistration that owns it.
+class UpstreamClient : public QObject {
+    Q_OBJECT
+public:
+    UpstreamClient(PluginHostImpl& plugins, const GatewayConfig& config, QObject* parent = nullptr);
+    ~UpstreamClient() override;
+
+    bool isValid() const { return loop_ != nullptr; }
+    CoapEventLoop& loop() { return *loop_; }
+
+    // Through the security-mode plugin the account names; nullptr and a reason on failure.
+    coap_session_t* openSession(const ServerAccount& account, QString& error);
+    // libcoap may be inside a callback for this session: release it once that returned.
+    void releaseLater(coap_session_t* session);
+
+private:
+    void releaseDeferred();
+
+    PluginHostImpl& plugins_;
+    const GatewayConfig& config_;
+    CoapEventLoop* loop_ = nullptr;
+    QVector<coap_session_t*> toRelease_;
+    QTimer releaseTimer_;
+};
+
+}  // namespace lwm2mgw
