@@ -80,7 +80,8 @@ QString GatewayConfig::loadFile(const QString& path) {
                 retryPolicy.sequenceRetryCount, error) &&
         readInt(settings, QStringLiteral("coap/ack_timeout_ms"), 100, ackTimeoutMs, error) &&
         readInt(settings, QStringLiteral("coap/max_retransmit"), 0, maxRetransmit, error) &&
-        readInt(settings, QStringLiteral("proxy/response_timeout_ms"), 100, proxyResponseTimeoutMs, error);
+        readInt(settings, QStringLiteral("proxy/response_timeout_ms"), 100, proxyResponseTimeoutMs, error) &&
+        readInt(settings, QStringLiteral("proxy/piggyback_window_ms"), 0, piggybackWindowMs, error);
     if (!ok) {
         return QStringLiteral("%1: %2").arg(path, error);
     }

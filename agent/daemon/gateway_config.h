@@ -29,6 +29,7 @@ struct GatewayConfig {
     int ackTimeoutMs = 2000;
     int maxRetransmit = 4;
     int proxyResponseTimeoutMs = 10000;
+    int piggybackWindowMs = 1000;
     QString configFile;  // where the above came from, for logs
 
     // Parses the command line (after --config FILE was read). Returns nullopt after printing

@@ -104,7 +104,7 @@ GatewayDeviceObject::GatewayDeviceObject() : serialNumber_(readSerialNumber()) {
 QByteArray GatewayDeviceObject::objectLinks() {
     lwm2m::RegistrationLinks links;
     links.contentFormats = {static_cast<std::uint16_t>(kSenmlJson), static_cast<std::uint16_t>(kTlv)};
-    links.objects.push_back(lwm2m::ObjectLink{kDeviceObject, std::uint16_t{0}, std::string("1.0")});
+    links.objects.push_back(lwm2m::ObjectLink{kDeviceObject, std::uint16_t{0}, std::nullopt});
     const std::string text = lwm2m::writeRegistrationLinks(links);
     return QByteArray::fromStdString(text);
 }

@@ -111,6 +111,14 @@ SecurityModePlugin* PluginHostImpl::pluginFor(SecurityMode mode) const {
     return nullptr;
 }
 
+// Downstream credentials come from the credential store once it is attached; without it no
+// secured peer is known, so every secured handshake is refused.
+std::optional<PskCredential> PluginHostImpl::findPskByIdentity(std::string_view) { return std::nullopt; }
+
+std::optional<std::string> PluginHostImpl::findEndpointForRawPublicKey(std::string_view) { return std::nullopt; }
+
+std::vector<std::string> PluginHostImpl::downstreamTrustAnchors() { return {}; }
+
 void PluginHostImpl::log(LogLevel level, std::string_view message) {
     const QString text = QString::fromUtf8(message.data(), static_cast<qsizetype>(message.size()));
     switch (level) {

@@ -35,6 +35,9 @@ public:
     const QList<PluginReport>& reports() const { return reports_; }
 
     void log(LogLevel level, std::string_view message) override;
+    std::optional<PskCredential> findPskByIdentity(std::string_view identity) override;
+    std::optional<std::string> findEndpointForRawPublicKey(std::string_view subjectPublicKeyInfoDer) override;
+    std::vector<std::string> downstreamTrustAnchors() override;
 
 private:
     struct Loaded {

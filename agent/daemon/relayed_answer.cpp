@@ -66,6 +66,10 @@ void RelayedAnswer::writeResponse(coap_resource_t* resource, coap_session_t* ses
                       reinterpret_cast<const uint8_t*>(payload.constData()));
         return;
     }
+    if (*contentFormat == 0) {
+        // libcoap leaves text/plain (0) implicit; relayed, the sensor's explicit choice stays.
+        coap_add_option(response, COAP_OPTION_CONTENT_FORMAT, 0, nullptr);
+    }
     auto* body = new QByteArray(payload);
     coap_add_data_large_response(
         resource, session, request, response, query, static_cast<uint16_t>(*contentFormat),

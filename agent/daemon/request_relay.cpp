@@ -75,18 +75,26 @@ void releaseLater(coap_session_t* session) {
 }  // namespace
 
 struct RequestRelay::Exchange {
+    ~Exchange() {
+        coap_delete_pdu(upstreamRequest);
+        coap_delete_string(upstreamQuery);
+    }
     ExchangeKind kind = ExchangeKind::Request;
     QPointer<UpstreamRegistration> upstream;
     coap_session_t* upstreamSession = nullptr;
     QByteArray upstreamToken;
-    coap_async_t* async = nullptr;
+    coap_mid_t upstreamMid = COAP_INVALID_MID;
+    bool confirmable = false;
+    bool acknowledged = false;  // empty ACK sent: the answer goes as a separate response
+    qint64 ackDeadlineMs = 0;
+    coap_resource_t* resource = nullptr;
+    coap_pdu_t* upstreamRequest = nullptr;  // a copy, for Block2 set-up of a large answer
+    coap_string_t* upstreamQuery = nullptr;
     coap_session_t* downstreamSession = nullptr;
     QByteArray downstreamToken;
     QString endpoint;
     QString rootPath;
     qint64 deadlineMs = 0;
-    bool answered = false;
-    RelayedAnswer answer;
     std::optional<quint32> observe;
 };
 
@@ -123,7 +131,7 @@ RequestRelay::RequestRelay(RegistrationRegistry& registry, const GatewayConfig& 
 RequestRelay::~RequestRelay() {
     const auto exchanges = byUpstream_.values();
     for (Exchange* exchange : exchanges) {
-        dropExchange(exchange, true);
+        dropExchange(exchange);
     }
     const auto observations = observationsByUpstream_.values();
     for (Observation* observation : observations) {
@@ -141,16 +149,26 @@ void RequestRelay::handleServerRequest(UpstreamRegistration& registration, coap_
                                        const coap_string_t* query, coap_pdu_t* response) {
     const QByteArray token = tokenOf(request);
     const QByteArray upKey = exchangeKey(session, token);
-    if (coap_find_async(session, coap_pdu_get_token(request))) {
-        // libcoap hands the stored request back once answerUpstream() triggered it.
-        Exchange* exchange = byUpstream_.value(upKey);
-        if (!exchange || !exchange->answered) {
-            coap_pdu_set_code(response, COAP_RESPONSE_CODE_INTERNAL_ERROR);
-            return;
+    const coap_mid_t mid = coap_pdu_get_mid(request);
+    const bool confirmable = coap_pdu_get_type(request) == COAP_MESSAGE_CON;
+    // Whatever is decided below, the answer is sent later by answerUpstream(): an ACK-less,
+    // code-less NON is what libcoap drops instead of sending.
+    auto deferAnswer = [response] { coap_pdu_set_type(response, COAP_MESSAGE_NON); };
+    if (Exchange* pending = byUpstream_.value(upKey)) {
+        if (pending->upstreamMid == mid) {
+            // The server retransmitted: the sensor is slow, so acknowledge now and answer later.
+            sendEmptyAck(pending);
+            deferAnswer();
+        } else {
+            RelayedAnswer::error(503, "a request with this token is already in progress")
+                .writeResponse(resource, session, request, query, response);
         }
-        exchange->answer.writeResponse(resource, session, request, query, response, exchange->observe);
-        exchange->async = nullptr;  // libcoap frees it after this handler
-        dropExchange(exchange, false);
+        return;
+    }
+    if (const auto cached = lastAnswers_.find(session);
+        confirmable && cached != lastAnswers_.end() && cached->mid == mid && cached->token == token) {
+        // Our piggybacked answer was lost: send it again rather than repeat the request.
+        cached->answer.writeResponse(resource, session, request, query, response, cached->observe);
         return;
     }
 
@@ -226,31 +244,38 @@ void RequestRelay::handleServerRequest(UpstreamRegistration& registration, coap_
             .writeResponse(resource, session, request, query, response);
         return;
     }
-    // Leaving the response code empty makes libcoap send an empty ACK now; the answer follows
-    // as a separate response when the async is triggered.
-    exchange->async = coap_register_async(session, request, 0);
-    if (!exchange->async) {
-        // Same token still in flight from this server: a duplicate.
-        coap_session_release(exchange->downstreamSession);
-        releaseLater(exchange->upstreamSession);
-        delete exchange;
-        RelayedAnswer::error(503, "a request with this token is already in progress")
-            .writeResponse(resource, session, request, query, response);
-        return;
-    }
+    // The sensor usually answers within milliseconds: hold the ACK back so the answer can ride
+    // on it (RFC 7252 5.2.1). A slow sensor gets an empty ACK and a separate response (5.2.2).
+    exchange->upstreamMid = mid;
+    exchange->confirmable = confirmable;
+    exchange->ackDeadlineMs = nowMs() + config_.piggybackWindowMs;
+    exchange->resource = resource;
+    exchange->upstreamRequest = coap_pdu_duplicate(request, session, static_cast<size_t>(token.size()),
+                                                   reinterpret_cast<const uint8_t*>(token.constData()), nullptr);
+    exchange->upstreamQuery = coap_get_query(request);
+    deferAnswer();
     byUpstream_.insert(upKey, exchange);
     byDownstream_.insert(exchangeKey(exchange->downstreamSession, exchange->downstreamToken), exchange);
     ++counters_.requestsRelayed;
     armSweep();
 }
 
+void RequestRelay::sendEmptyAck(Exchange* exchange) {
+    if (!exchange->confirmable) {
+        return;
+    }
+    coap_pdu_t* ack = coap_pdu_init(COAP_MESSAGE_ACK, COAP_EMPTY_CODE, exchange->upstreamMid,
+                                    coap_session_max_pdu_size(exchange->upstreamSession));
+    if (ack && coap_send(exchange->upstreamSession, ack) != COAP_INVALID_MID) {
+        exchange->acknowledged = true;
+        upstream_.loop().rearm();
+    }
+}
+
 coap_response_t RequestRelay::handleSensorResponse(coap_session_t* session, const coap_pdu_t* received) {
     const QByteArray downKey = exchangeKey(session, tokenOf(received));
     const bool isNotification = uintOptionOf(received, COAP_OPTION_OBSERVE).has_value();
     if (Exchange* exchange = byDownstream_.value(downKey)) {
-        if (exchange->answered) {
-            return COAP_RESPONSE_OK;
-        }
         if (exchange->kind == ExchangeKind::ObserveCancellation && isNotification) {
             return COAP_RESPONSE_OK;  // A notification that crossed the cancellation.
         }
@@ -334,7 +359,7 @@ void RequestRelay::handleSensorNack(coap_session_t* session, const coap_pdu_t* s
         return;
     }
     Exchange* exchange = byDownstream_.value(exchangeKey(session, tokenOf(sent)));
-    if (!exchange || exchange->answered) {
+    if (!exchange) {
         return;
     }
     if (reason == COAP_NACK_TOO_MANY_RETRIES) {
@@ -346,22 +371,37 @@ void RequestRelay::handleSensorNack(coap_session_t* session, const coap_pdu_t* s
 }
 
 void RequestRelay::answerUpstream(Exchange* exchange, RelayedAnswer answer) {
-    exchange->answered = true;
-    exchange->answer = std::move(answer);
-    if (exchange->async) {
-        coap_async_trigger(exchange->async);
-        upstream_.loop().rearm();
+    coap_session_t* session = exchange->upstreamSession;
+    if (!exchange->upstream || !exchange->upstreamRequest) {
+        dropExchange(exchange);
+        return;
     }
+    const bool piggybacked = exchange->confirmable && !exchange->acknowledged;
+    const coap_pdu_type_t type = piggybacked            ? COAP_MESSAGE_ACK
+                                 : exchange->confirmable ? COAP_MESSAGE_CON
+                                                         : COAP_MESSAGE_NON;
+    const coap_mid_t mid = piggybacked ? exchange->upstreamMid : coap_new_message_id(session);
+    coap_pdu_t* pdu = coap_pdu_init(type, COAP_EMPTY_CODE, mid, coap_session_max_pdu_size(session));
+    if (pdu) {
+        coap_add_token(pdu, static_cast<size_t>(exchange->upstreamToken.size()),
+                       reinterpret_cast<const uint8_t*>(exchange->upstreamToken.constData()));
+        answer.writeResponse(exchange->resource, session, exchange->upstreamRequest, exchange->upstreamQuery,
+                             pdu, exchange->observe);
+        if (coap_send(session, pdu) != COAP_INVALID_MID) {
+            upstream_.loop().rearm();
+        }
+        if (piggybacked) {
+            lastAnswers_.insert(session, LastAnswer{mid, exchange->upstreamToken, std::move(answer), exchange->observe});
+        }
+    }
+    dropExchange(exchange);
 }
 
-void RequestRelay::dropExchange(Exchange* exchange, bool freeAsync) {
+void RequestRelay::dropExchange(Exchange* exchange) {
     byUpstream_.remove(exchangeKey(exchange->upstreamSession, exchange->upstreamToken));
     const QByteArray downKey = exchangeKey(exchange->downstreamSession, exchange->downstreamToken);
     if (byDownstream_.value(downKey) == exchange) {
         byDownstream_.remove(downKey);
-    }
-    if (freeAsync && exchange->async) {
-        coap_free_async(exchange->upstreamSession, exchange->async);
     }
     coap_session_release(exchange->downstreamSession);
     releaseLater(exchange->upstreamSession);
@@ -388,6 +428,7 @@ void RequestRelay::endObservation(Observation* observation, bool cancelDownstrea
 }
 
 void RequestRelay::serverSessionEnding(UpstreamRegistration&, coap_session_t* session) {
+    lastAnswers_.remove(session);
     const auto observations = observationsByUpstream_.values();
     for (Observation* observation : observations) {
         if (observation->upstreamSession == session) {
@@ -397,7 +438,7 @@ void RequestRelay::serverSessionEnding(UpstreamRegistration&, coap_session_t* se
     const auto exchanges = byUpstream_.values();
     for (Exchange* exchange : exchanges) {
         if (exchange->upstreamSession == session) {
-            dropExchange(exchange, true);
+            dropExchange(exchange);
         }
     }
 }
@@ -420,7 +461,7 @@ void RequestRelay::serverRefused(UpstreamRegistration& registration, const coap_
 void RequestRelay::endpointEnding(const DownstreamRegistration& registration) {
     const auto exchanges = byUpstream_.values();
     for (Exchange* exchange : exchanges) {
-        if (exchange->endpoint == registration.endpoint && !exchange->answered) {
+        if (exchange->endpoint == registration.endpoint) {
             answerUpstream(exchange, RelayedAnswer::error(404, "the sensor left"));
         }
     }
@@ -518,7 +559,10 @@ void RequestRelay::sweepDeadlines() {
     const qint64 now = nowMs();
     const auto exchanges = byUpstream_.values();
     for (Exchange* exchange : exchanges) {
-        if (!exchange->answered && exchange->deadlineMs <= now) {
+        if (exchange->confirmable && !exchange->acknowledged && exchange->ackDeadlineMs <= now) {
+            sendEmptyAck(exchange);
+        }
+        if (exchange->deadlineMs <= now) {
             ++counters_.sensorTimeouts;
             qCInfo(lcProxy).noquote() << "sensor" << exchange->endpoint << "did not answer within"
                                       << config_.proxyResponseTimeoutMs << "ms: 5.04 upstream";

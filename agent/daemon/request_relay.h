@@ -71,8 +71,16 @@ private:
     struct Observation;
     struct PendingSend;
 
+    struct LastAnswer {
+        coap_mid_t mid;
+        QByteArray token;
+        RelayedAnswer answer;
+        std::optional<quint32> observe;
+    };
+
     void answerUpstream(Exchange* exchange, RelayedAnswer answer);
-    void dropExchange(Exchange* exchange, bool freeAsync);
+    void sendEmptyAck(Exchange* exchange);
+    void dropExchange(Exchange* exchange);
     void relayNotification(Observation* observation, const coap_pdu_t* received);
     void endObservation(Observation* observation, bool cancelDownstream);
     void answerSensor(PendingSend* send, RelayedAnswer answer);
@@ -89,6 +97,8 @@ private:
     QHash<QByteArray, Observation*> observationsByUpstream_;
     QHash<QByteArray, Observation*> observationsByDownstream_;
     QHash<QByteArray, PendingSend*> sendsByDownstream_;
+    // The last piggybacked answer per upstream session, resent if the server retransmits.
+    QHash<coap_session_t*, LastAnswer> lastAnswers_;
     QTimer sweepTimer_;
     RelayCounters counters_;
 };

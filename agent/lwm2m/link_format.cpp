@@ -31,7 +31,9 @@ bool isParmNameChar(char c) {
     return kOthers.find(c) != std::string_view::npos;
 }
 
-bool isWhitespace(char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n'; }
+bool isWhitespace(char c) {
+    return c == ' ' || c == '\t' || c == '\r' || c == '\n';
+}
 
 bool isControl(char c) {
     const auto byte = static_cast<unsigned char>(c);
@@ -70,8 +72,8 @@ public:
                 return links;
             }
             if (peek() != ',') {
-                return CodecError{m_pos, "expected ',' or ';' after a link, found " +
-                                             describe(peek())};
+                return CodecError{m_pos,
+                                  "expected ',' or ';' after a link, found " + describe(peek())};
             }
             const auto comma = m_pos++;
             skipWhitespace();
@@ -132,9 +134,9 @@ private:
         }
         attribute.name = std::string(m_in.substr(nameStart, m_pos - nameStart));
         if (attribute.name.empty()) {
-            return CodecError{m_pos, atEnd() ? std::string("expected an attribute name after ';'")
-                                             : "expected an attribute name after ';', found " +
-                                                   describe(peek())};
+            return CodecError{
+                m_pos, atEnd() ? std::string("expected an attribute name after ';'")
+                               : "expected an attribute name after ';', found " + describe(peek())};
         }
         if (atEnd() || peek() != '=') {
             return attribute;  // a bare flag such as ";obs"
@@ -175,14 +177,15 @@ private:
             }
             if (c == '\\') {
                 if (m_pos + 1 >= m_in.size()) {
-                    return CodecError{m_pos, "backslash at the end of the payload escapes nothing "
-                                             "(quoted string is never closed)"};
+                    return CodecError{m_pos,
+                                      "backslash at the end of the payload escapes nothing "
+                                      "(quoted string is never closed)"};
                 }
                 const char escaped = m_in[m_pos + 1];
                 // Only visible ASCII and space may be escaped: an escaped control byte or a lone
                 // byte of a UTF-8 sequence is a broken payload, not data.
-                if (escaped != '\t' && (isControl(escaped) ||
-                                        static_cast<unsigned char>(escaped) >= 0x80)) {
+                if (escaped != '\t' &&
+                    (isControl(escaped) || static_cast<unsigned char>(escaped) >= 0x80)) {
                     return CodecError{m_pos, "backslash escapes " + describe(escaped) +
                                                  ", which cannot be escaped"};
                 }

@@ -10,13 +10,15 @@
 
 namespace lwm2mgw::lwm2m {
 
-// Payloads beyond this are refused unread; real /.well-known/core or Register payloads are a few KiB.
+// Payloads beyond this are refused unread; real /.well-known/core or Register payloads are a few
+// KiB.
 inline constexpr std::size_t kMaxLinkFormatSize = 64 * 1024;
 
 // One link-param: `;name=value`, `;name="quoted value"` or the bare flag `;name`.
 struct LinkAttribute {
     std::string name;
-    std::optional<std::string> value;  // unquoted and unescaped; nullopt for a bare flag like ";obs"
+    std::optional<std::string>
+        value;  // unquoted and unescaped; nullopt for a bare flag like ";obs"
 
     friend bool operator==(const LinkAttribute&, const LinkAttribute&) = default;
 };

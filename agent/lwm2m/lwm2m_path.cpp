@@ -31,9 +31,8 @@ Result<Lwm2mPath> parseLwm2mPath(std::string_view text) {
         }
         const auto id = internal::parseDecimalU16(segment, kMaxLwm2mId);
         if (!id) {
-            return CodecError{start,
-                              "LwM2M path segment \"" + std::string(segment) +
-                                  "\" is not a decimal id 0-65534 without leading zeros"};
+            return CodecError{start, "LwM2M path segment \"" + std::string(segment) +
+                                         "\" is not a decimal id 0-65534 without leading zeros"};
         }
         *levels[level] = *id;
         if (slash == std::string_view::npos) {

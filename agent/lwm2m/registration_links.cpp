@@ -35,8 +35,8 @@ std::optional<std::string> normaliseRootPath(std::string_view target) {
     while (target.size() > 1 && target.back() == '/') {
         target.remove_suffix(1);
     }
-    if (target.find("//") != std::string_view::npos || target.find_first_of("?#") !=
-                                                           std::string_view::npos) {
+    if (target.find("//") != std::string_view::npos ||
+        target.find_first_of("?#") != std::string_view::npos) {
         return std::nullopt;
     }
     return std::string(target);
@@ -47,8 +47,8 @@ Result<std::vector<std::uint16_t>> parseContentFormats(std::string_view ct, std:
     std::size_t start = 0;
     while (true) {
         const auto space = ct.find(' ', start);
-        const auto item = ct.substr(start, space == std::string_view::npos ? ct.npos
-                                                                          : space - start);
+        const auto item =
+            ct.substr(start, space == std::string_view::npos ? ct.npos : space - start);
         const auto format = internal::parseDecimalU16(item, 65535);
         if (!format) {
             return CodecError{offset, "root link's ct \"" + std::string(ct) +
@@ -90,9 +90,9 @@ Result<RegistrationLinks> parseRegistrationLinks(std::string_view payload) {
     if (rootIndex) {
         auto root = normaliseRootPath(links[*rootIndex].target);
         if (!root) {
-            return CodecError{offsetOf(*rootIndex),
-                              "rt=\"oma.lwm2m\" link's target \"" + links[*rootIndex].target +
-                                  "\" is not an absolute path"};
+            return CodecError{offsetOf(*rootIndex), "rt=\"oma.lwm2m\" link's target \"" +
+                                                        links[*rootIndex].target +
+                                                        "\" is not an absolute path"};
         }
         result.rootPath = std::move(*root);
     } else {
@@ -130,10 +130,9 @@ Result<RegistrationLinks> parseRegistrationLinks(std::string_view payload) {
         }
         const auto path = parseLwm2mPath(std::string_view(target).substr(prefix.size()));
         if (!path || !path.value().object || path.value().resource) {
-            return CodecError{offsetOf(i),
-                              "object link \"" + target + "\" is not " + prefix +
-                                  "/<object> or " + prefix +
-                                  "/<object>/<instance> with decimal ids 0-65534"};
+            return CodecError{offsetOf(i), "object link \"" + target + "\" is not " + prefix +
+                                               "/<object> or " + prefix +
+                                               "/<object>/<instance> with decimal ids 0-65534"};
         }
         ObjectLink object{*path.value().object, path.value().instance, std::nullopt};
         if (const auto* ver = links[i].find("ver"); ver != nullptr) {

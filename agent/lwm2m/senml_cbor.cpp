@@ -33,7 +33,9 @@ public:
             return failure("SenML CBOR must be an array of records");
         }
         if (!m_reader.enterContainer()) {
-            return failure("cannot enter the SenML array");
+            auto error = failure("cannot read the SenML array");
+            error.offset = 0;
+            return error;
         }
         std::vector<RawSenmlRecord> records;
         while (hasNext()) {
@@ -77,10 +79,15 @@ private:
             return failure(context + " is not a CBOR map");
         }
         if (!m_reader.enterContainer()) {
-            return failure(context + " is malformed");
+            auto error = failure(context + " is malformed");
+            error.offset = record.offset;
+            return error;
         }
         while (hasNext()) {
             const auto labelOffset = offset();
+            if (m_reader.type() == QCborStreamReader::Invalid) {
+                return failure(context + " is truncated or malformed");
+            }
             SenmlField field = SenmlField::Unknown;
             if (m_reader.isUnsignedInteger() || m_reader.isNegativeInteger()) {
                 // Labels beyond int64 cannot be SenML labels; they stay Unknown.
@@ -98,8 +105,9 @@ private:
                 }
                 field = internal::senmlFieldFromText(label.value());
             } else {
-                return CodecError{labelOffset, context + ": map keys must be integers or text "
-                                                         "strings"};
+                return CodecError{labelOffset, context +
+                                                   ": map keys must be integers or text "
+                                                   "strings"};
             }
             if (m_reader.lastError() != QCborError::NoError) {
                 return failure(context + " is malformed");
@@ -178,9 +186,16 @@ private:
                 const auto& raw = chunks.value();
                 return SenmlScalar{std::vector<std::uint8_t>(raw.begin(), raw.end())};
             }
+            case QCborStreamReader::Tag:
+                // The reader treats a tag as an item of its own, followed by the tagged item.
+                while (m_reader.isTag()) {
+                    if (!m_reader.next()) {
+                        return failure("malformed tag");
+                    }
+                }
+                [[fallthrough]];
             case QCborStreamReader::Array:
             case QCborStreamReader::Map:
-            case QCborStreamReader::Tag:
                 // Not a SenML value; skip it so that unknown fields can carry anything.
                 if (!m_reader.next(kMaxSkipDepth)) {
                     return failure("cannot skip a nested value (malformed, or nested more than " +
@@ -212,7 +227,9 @@ private:
             }
             const auto result = m_reader.readStringChunk(out.data() + old, size > 0 ? size : 0);
             if (result.status == QCborStreamReader::Error) {
-                return failure("malformed string");
+                auto error = failure("malformed string");
+                error.offset = start;
+                return error;
             }
             out.resize(old + static_cast<std::size_t>(result.data > 0 ? result.data : 0));
             if (result.status == QCborStreamReader::EndOfString) {
@@ -239,10 +256,11 @@ void appendText(QCborStreamWriter& writer, std::string_view text) {
 
 void appendNumber(QCborStreamWriter& writer, double value) {
     // float32 when exact; the guard keeps the narrowing cast inside float's range.
-    const bool fitsFloat = std::isinf(value) ||
-                           (std::isfinite(value) &&
-                            std::fabs(value) <= static_cast<double>(std::numeric_limits<float>::max()) &&
-                            static_cast<double>(static_cast<float>(value)) == value);
+    const bool fitsFloat =
+        std::isinf(value) ||
+        (std::isfinite(value) &&
+         std::fabs(value) <= static_cast<double>(std::numeric_limits<float>::max()) &&
+         static_cast<double>(static_cast<float>(value)) == value);
     if (fitsFloat) {
         writer.append(static_cast<float>(value));
     } else {

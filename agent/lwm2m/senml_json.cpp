@@ -95,8 +95,8 @@ private:
         while (true) {
             skipWhitespace();
             if (atEnd() || peek() != '"') {
-                return CodecError{m_pos, "expected a quoted field label in record " +
-                                             std::to_string(index)};
+                return CodecError{
+                    m_pos, "expected a quoted field label in record " + std::to_string(index)};
             }
             auto label = readString();
             if (!label) {
@@ -121,8 +121,8 @@ private:
             }
             skipWhitespace();
             if (atEnd()) {
-                return CodecError{record.offset, "record " + std::to_string(index) +
-                                                     " is not closed with '}'"};
+                return CodecError{record.offset,
+                                  "record " + std::to_string(index) + " is not closed with '}'"};
             }
             if (peek() == '}') {
                 ++m_pos;
@@ -261,8 +261,8 @@ private:
         double value = 0;
         const auto [end, ec] = std::from_chars(first, last, value);
         if (ec != std::errc{} || end != last || !std::isfinite(value)) {
-            return CodecError{start, "number " + std::string(first, last) +
-                                         " is out of the range of a double"};
+            return CodecError{
+                start, "number " + std::string(first, last) + " is out of the range of a double"};
         }
         return SenmlScalar{value};
     }
@@ -330,8 +330,8 @@ private:
             return std::nullopt;
         }
         std::uint32_t value = 0;
-        const auto [end, ec] = std::from_chars(m_in.data() + m_pos, m_in.data() + m_pos + 4,
-                                               value, 16);
+        const auto [end, ec] =
+            std::from_chars(m_in.data() + m_pos, m_in.data() + m_pos + 4, value, 16);
         if (ec != std::errc{} || end != m_in.data() + m_pos + 4) {
             return std::nullopt;
         }
@@ -387,7 +387,8 @@ void appendJsonDouble(std::string& out, double value, bool keepDouble) {
     }
     std::array<char, 32> buffer{};
     const auto result = std::to_chars(buffer.data(), buffer.data() + buffer.size(), value);
-    const std::string_view text(buffer.data(), static_cast<std::size_t>(result.ptr - buffer.data()));
+    const std::string_view text(buffer.data(),
+                                static_cast<std::size_t>(result.ptr - buffer.data()));
     out += text;
     if (keepDouble && text.find_first_of(".e") == std::string_view::npos) {
         out += ".0";

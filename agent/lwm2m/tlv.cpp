@@ -79,8 +79,8 @@ Result<std::vector<TlvRecord>> decodeLevel(std::span<const std::uint8_t> bytes, 
         const auto content = bytes.subspan(pos + headerLength, length);
         if (isContainer(record.type)) {
             if (depth >= kMaxTlvDepth) {
-                return CodecError{at, "TLV nesting is deeper than " +
-                                          std::to_string(kMaxTlvDepth) + " levels"};
+                return CodecError{
+                    at, "TLV nesting is deeper than " + std::to_string(kMaxTlvDepth) + " levels"};
             }
             auto children = decodeLevel(content, at + headerLength, &record, depth + 1);
             if (!children) {

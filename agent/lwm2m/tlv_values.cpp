@@ -25,7 +25,9 @@ std::vector<std::uint8_t> writeBigEndian(std::uint64_t value, std::size_t bytes)
     return out;
 }
 
-bool isIntegerSize(std::size_t size) { return size == 1 || size == 2 || size == 4 || size == 8; }
+bool isIntegerSize(std::size_t size) {
+    return size == 1 || size == 2 || size == 4 || size == 8;
+}
 
 CodecError sizeError(const char* type, const char* allowed, std::size_t size) {
     return CodecError{0, std::string("a TLV ") + type + " value must be " + allowed +
@@ -85,10 +87,11 @@ Result<double> tlvToFloat(std::span<const std::uint8_t> value) {
 
 std::vector<std::uint8_t> tlvFromFloat(double value) {
     // Guard the narrowing: only values inside float's range (or infinities) are cast.
-    const bool fitsFloat = std::isinf(value) ||
-                           (std::isfinite(value) &&
-                            std::fabs(value) <= static_cast<double>(std::numeric_limits<float>::max()) &&
-                            static_cast<double>(static_cast<float>(value)) == value);
+    const bool fitsFloat =
+        std::isinf(value) ||
+        (std::isfinite(value) &&
+         std::fabs(value) <= static_cast<double>(std::numeric_limits<float>::max()) &&
+         static_cast<double>(static_cast<float>(value)) == value);
     if (fitsFloat) {
         return writeBigEndian(std::bit_cast<std::uint32_t>(static_cast<float>(value)), 4);
     }
@@ -105,7 +108,9 @@ Result<bool> tlvToBoolean(std::span<const std::uint8_t> value) {
     return value[0] == 1;
 }
 
-std::vector<std::uint8_t> tlvFromBoolean(bool value) { return {value ? std::uint8_t{1} : std::uint8_t{0}}; }
+std::vector<std::uint8_t> tlvFromBoolean(bool value) {
+    return {value ? std::uint8_t{1} : std::uint8_t{0}};
+}
 
 Result<std::string> tlvToString(std::span<const std::uint8_t> value) {
     std::string text(value.begin(), value.end());

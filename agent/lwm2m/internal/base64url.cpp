@@ -32,8 +32,8 @@ std::string base64UrlEncode(std::span<const std::uint8_t> bytes) {
     out.reserve((bytes.size() * 4 + 2) / 3);
     std::size_t i = 0;
     for (; i + 3 <= bytes.size(); i += 3) {
-        const std::uint32_t group = (std::uint32_t{bytes[i]} << 16) |
-                                    (std::uint32_t{bytes[i + 1]} << 8) | bytes[i + 2];
+        const std::uint32_t group =
+            (std::uint32_t{bytes[i]} << 16) | (std::uint32_t{bytes[i + 1]} << 8) | bytes[i + 2];
         for (int shift = 18; shift >= 0; shift -= 6) {
             out += kAlphabet[(group >> shift) & 0x3F];
         }
@@ -62,7 +62,7 @@ Result<std::vector<std::uint8_t>> base64UrlDecode(std::string_view text) {
         }
     }
     if (length % 4 == 1) {
-        return CodecError{length, "base64url text has a dangling character"};
+        return CodecError{length - 1, "base64url text has a dangling character"};
     }
     std::vector<std::uint8_t> out;
     out.reserve(length * 3 / 4);
@@ -73,10 +73,10 @@ Result<std::vector<std::uint8_t>> base64UrlDecode(std::string_view text) {
         if (value < 0) {
             const bool printable = text[i] > ' ' && text[i] < '\x7f';
             return CodecError{i, text[i] == '=' ? std::string("misplaced '=' padding in base64url")
-                                 : printable ? std::string("'") + text[i] +
-                                                   "' is not a base64url character"
-                                             : std::string("a control or non-ASCII byte is not "
-                                                           "base64url")};
+                                 : printable
+                                     ? std::string("'") + text[i] + "' is not a base64url character"
+                                     : std::string("a control or non-ASCII byte is not "
+                                                   "base64url")};
         }
         buffer = ((buffer << 6) | static_cast<std::uint32_t>(value)) & 0xFFFFFF;
         bits += 6;

@@ -1,6 +1,7 @@
 #include "internal/senml_common.h"
 
 #include <array>
+#include <cmath>
 #include <limits>
 
 #include "internal/base64url.h"
@@ -46,11 +47,13 @@ bool isValueField(SenmlField field) {
 // RFC 8428 4.5.1 name characters. The rule that a name starts with a letter or digit is not
 // applied: LwM2M names are paths and start with '/'.
 bool isNameChar(char c) {
-    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-           c == '-' || c == ':' || c == '.' || c == '/' || c == '_';
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' ||
+           c == ':' || c == '.' || c == '/' || c == '_';
 }
 
-std::string quoted(SenmlField field) { return std::string("'") + senmlFieldName(field) + "'"; }
+std::string quoted(SenmlField field) {
+    return std::string("'") + senmlFieldName(field) + "'";
+}
 
 std::optional<double> asNumber(const SenmlScalar& scalar) {
     if (const auto* d = std::get_if<double>(&scalar)) {
@@ -60,6 +63,12 @@ std::optional<double> asNumber(const SenmlScalar& scalar) {
         return static_cast<double>(*i);
     }
     return std::nullopt;
+}
+
+template <typename Variant>
+bool isFinite(const Variant& value) {
+    const auto* d = std::get_if<double>(&value);
+    return d == nullptr || std::isfinite(*d);
 }
 
 SenmlValue addBaseValue(const std::variant<double, std::int64_t>& base, const SenmlValue& value) {
@@ -88,8 +97,7 @@ SenmlField senmlFieldFromText(std::string_view label) {
             return info.field;
         }
     }
-    return !label.empty() && label.back() == '_' ? SenmlField::MustUnderstand
-                                                 : SenmlField::Unknown;
+    return !label.empty() && label.back() == '_' ? SenmlField::MustUnderstand : SenmlField::Unknown;
 }
 
 SenmlField senmlFieldFromCbor(std::int64_t label) {
@@ -117,8 +125,9 @@ std::optional<CodecError> applySenmlField(RawSenmlRecord& record, SenmlField fie
         return std::nullopt;  // RFC 8428 4.4: unknown fields are ignored
     }
     if (field == SenmlField::MustUnderstand) {
-        return CodecError{offset, "record uses a must-understand field (label ending in '_') "
-                                  "that this decoder does not support"};
+        return CodecError{offset,
+                          "record uses a must-understand field (label ending in '_') "
+                          "that this decoder does not support"};
     }
     const auto bit = std::uint32_t{1} << static_cast<unsigned>(field);
     if ((record.seen & bit) != 0) {
@@ -262,8 +271,9 @@ Result<std::vector<SenmlRecord>> resolveSenmlRecords(std::vector<RawSenmlRecord>
         record.name = baseName + raw.name.value_or(std::string());
         const std::string context = "record " + std::to_string(index) + ": ";
         if (record.name.empty()) {
-            return CodecError{raw.offset, context + "has no name: it has no 'n' and no earlier "
-                                                    "record set a 'bn'"};
+            return CodecError{raw.offset, context +
+                                              "has no name: it has no 'n' and no earlier "
+                                              "record set a 'bn'"};
         }
         for (const char c : record.name) {
             if (!isNameChar(c)) {
@@ -274,9 +284,19 @@ Result<std::vector<SenmlRecord>> resolveSenmlRecords(std::vector<RawSenmlRecord>
         }
         if (raw.time || baseTime) {
             record.time = baseTime.value_or(0.0) + raw.time.value_or(0.0);
+            // Finite parts adding up to infinity is an overflow, not a time.
+            if (!std::isfinite(*record.time) && std::isfinite(baseTime.value_or(0.0)) &&
+                std::isfinite(raw.time.value_or(0.0))) {
+                return CodecError{raw.offset, context + "bt + t overflows a double"};
+            }
         }
         if (raw.value && baseValue && raw.valueField == SenmlField::Value) {
             record.value = addBaseValue(*baseValue, *raw.value);
+            const auto* sum = std::get_if<double>(&*record.value);
+            if (sum != nullptr && !std::isfinite(*sum) && isFinite(*baseValue) &&
+                isFinite(*raw.value)) {
+                return CodecError{raw.offset, context + "bv + v overflows a double"};
+            }
         } else {
             record.value = std::move(raw.value);
         }

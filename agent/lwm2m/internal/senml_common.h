@@ -37,9 +37,9 @@ enum class SenmlField : std::uint8_t {
     MustUnderstand,  // an unknown label ending in '_' (RFC 8428 4.4)
 };
 
-SenmlField senmlFieldFromText(std::string_view label);    // JSON labels, CBOR text labels
-SenmlField senmlFieldFromCbor(std::int64_t label);        // CBOR integer labels
-const char* senmlFieldName(SenmlField field);             // the JSON label, for messages
+SenmlField senmlFieldFromText(std::string_view label);  // JSON labels, CBOR text labels
+SenmlField senmlFieldFromCbor(std::int64_t label);      // CBOR integer labels
+const char* senmlFieldName(SenmlField field);           // the JSON label, for messages
 
 // One field's value as the syntax layer saw it. monostate stands for null or anything else
 // that no SenML field accepts (arrays, maps, tags, undefined).

@@ -23,6 +23,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #define LWM2MGW_PLUGIN_API_MAJOR 1
 #define LWM2MGW_PLUGIN_API_MINOR 0
@@ -48,10 +49,25 @@ struct SecurityInstance {
 
 enum class LogLevel : std::int32_t { Debug, Info, Warning, Critical };
 
-// Services the agent offers a plugin. Outlives every plugin instance.
+// A downstream pre-shared key and the one endpoint name its identity may register as.
+struct PskCredential {
+    std::string endpoint;
+    std::string key;  // raw bytes: never log it
+};
+
+// Services the agent offers a plugin: logging, and the downstream credentials of the credential
+// store (plugins never open the store themselves). Outlives every plugin instance. Lookups are
+// fast local reads; they may be called from inside libcoap callbacks.
 class PluginHost {
 public:
+    // Never pass key material here.
     virtual void log(LogLevel level, std::string_view message) = 0;
+
+    virtual std::optional<PskCredential> findPskByIdentity(std::string_view identity) = 0;
+    // The endpoint a sensor's raw public key (SubjectPublicKeyInfo, DER) is allowed to register as.
+    virtual std::optional<std::string> findEndpointForRawPublicKey(std::string_view subjectPublicKeyInfoDer) = 0;
+    // DER certificates of the trust anchors for downstream X.509 peers.
+    virtual std::vector<std::string> downstreamTrustAnchors() = 0;
 
 protected:
     ~PluginHost() = default;

@@ -1,0 +1,89 @@
+#include "gateway_process.h"
+
+#include <QDeadlineTimer>
+#include <QFile>
+#include <QTest>
+
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <csignal>
+
+namespace lwm2mgw::testing {
+
+quint16 freeUdpPort() {
+    const int fd = ::socket(AF_INET, SOCK_DGRAM, 0);
+    sockaddr_in address{};
+    address.sin_family = AF_INET;
+    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    socklen_t length = sizeof address;
+    quint16 port = 0;
+    if (::bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof address) == 0 &&
+        ::getsockname(fd, reinterpret_cast<sockaddr*>(&address), &length) == 0) {
+        port = ntohs(address.sin_port);
+    }
+    ::close(fd);
+    return port;
+}
+
+GatewayProcess::GatewayProcess() { process_.setProcessChannelMode(QProcess::SeparateChannels); }
+
+GatewayProcess::~GatewayProcess() { stop(); }
+
+bool GatewayProcess::start(const QMap<QString, QString>& ini, const QStringList& arguments) {
+    QFile config(configPath());
+    if (!config.open(QIODevice::WriteOnly | QIODevice::Truncate)) {
+        return false;
+    }
+    QMap<QString, QMap<QString, QString>> sections;
+    for (auto it = ini.begin(); it != ini.end(); ++it) {
+        const qsizetype slash = it.key().indexOf(QLatin1Char('/'));
+        sections[it.key().left(slash)][it.key().mid(slash + 1)] = it.value();
+    }
+    for (auto section = sections.begin(); section != sections.end(); ++section) {
+        config.write("[" + section.key().toUtf8() + "]\n");
+        for (auto it = section->begin(); it != section->end(); ++it) {
+            config.write(it.key().toUtf8() + "=" + it.value().toUtf8() + "\n");
+        }
+    }
+    config.close();
+    QStringList all{QStringLiteral("--config"), configPath(), QStringLiteral("--plugin-dir"),
+                    QStringLiteral(LWM2MGW_TEST_PLUGIN_DIR)};
+    all << arguments;
+    log_.clear();
+    process_.start(QStringLiteral(LWM2MGW_TEST_GATEWAYD), all);
+    if (!process_.waitForStarted(5000)) {
+        return false;
+    }
+    return waitForLog(QStringLiteral(" started"), 10000);
+}
+
+int GatewayProcess::stop() {
+    if (process_.state() == QProcess::NotRunning) {
+        return process_.exitStatus() == QProcess::NormalExit ? process_.exitCode() : -1;
+    }
+    ::kill(static_cast<pid_t>(process_.processId()), SIGTERM);
+    // Keep this process's event loop running: in-process peers must answer its de-registrations.
+    if (!QTest::qWaitFor([&] { return process_.state() == QProcess::NotRunning; }, 10000)) {
+        process_.kill();
+        process_.waitForFinished(2000);
+        return -1;
+    }
+    log();
+    return process_.exitStatus() == QProcess::NormalExit ? process_.exitCode() : -1;
+}
+
+QString GatewayProcess::log() {
+    log_ += QString::fromUtf8(process_.readAllStandardError());
+    log_ += QString::fromUtf8(process_.readAllStandardOutput());
+    return log_;
+}
+
+bool GatewayProcess::waitForLog(const QString& needle, int timeoutMs) {
+    return QTest::qWaitFor([&] { return log().contains(needle) || process_.state() == QProcess::NotRunning; },
+                           timeoutMs) &&
+           log().contains(needle);
+}
+
+}  // namespace lwm2mgw::testing
