@@ -47,8 +47,8 @@ void onNack(coap_session_t* session, const coap_pdu_t* sent, const coap_nack_rea
 }  // namespace
 
 DownstreamServer::DownstreamServer(SecurityModePlugin& plugin, RegistrationRegistry& registry,
-                                   RequestRelay& relay, QObject* parent)
-    : QObject(parent), plugin_(plugin), registry_(registry), relay_(relay) {
+                                   RequestRelay& relay, const GatewayConfig& config, QObject* parent)
+    : QObject(parent), plugin_(plugin), registry_(registry), relay_(relay), config_(config) {
     coap_context_t* context = coap_new_context(nullptr);
     if (!context) {
         qCCritical(lcDownstream) << "cannot create a downstream CoAP context";
@@ -113,6 +113,11 @@ bool DownstreamServer::admit(coap_session_t* session) {
             return false;
         }
         state->admitted = true;
+        // Give up on a silent sensor about when the relay answers 5.04, so that a request the
+        // sensor never saw does not hold back the next ones (libcoap sends one CON at a time).
+        coap_session_set_ack_timeout(session, coap_fixed_point_t{static_cast<uint16_t>(config_.ackTimeoutMs / 1000),
+                                                                 static_cast<uint16_t>(config_.ackTimeoutMs % 1000)});
+        coap_session_set_max_retransmit(session, static_cast<uint16_t>(config_.maxRetransmit));
     }
     return true;
 }

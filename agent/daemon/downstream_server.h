@@ -1,6 +1,7 @@
 #pragma once
 
 #include "coap_event_loop.h"
+#include "gateway_config.h"
 
 #include <lwm2m-gateway/security_mode_plugin.h>
 
@@ -19,7 +20,7 @@ class DownstreamServer : public QObject {
     Q_OBJECT
 public:
     DownstreamServer(SecurityModePlugin& plugin, RegistrationRegistry& registry, RequestRelay& relay,
-                     QObject* parent = nullptr);
+                     const GatewayConfig& config, QObject* parent = nullptr);
     ~DownstreamServer() override;
 
     bool isValid() const { return loop_ != nullptr; }
@@ -41,6 +42,7 @@ private:
     SecurityModePlugin& plugin_;
     RegistrationRegistry& registry_;
     RequestRelay& relay_;
+    const GatewayConfig& config_;
     CoapEventLoop* loop_ = nullptr;
     QStringList listeners_;
 };

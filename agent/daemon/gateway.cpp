@@ -77,7 +77,7 @@ QString Gateway::start() {
             }
         }
         if (!server) {
-            server = new DownstreamServer(*plugin, *registry_, *relay_);
+            server = new DownstreamServer(*plugin, *registry_, *relay_, config_);
             if (!server->isValid()) {
                 delete server;
                 return QStringLiteral("cannot create a downstream CoAP context");
