@@ -1,6 +1,7 @@
 #include "gateway.h"
 
 #include "downstream_server.h"
+#include "stored_server_accounts.h"
 #include "registration_registry.h"
 #include "request_relay.h"
 #include "upstream_client.h"
@@ -8,6 +9,8 @@
 
 #include <QLoggingCategory>
 #include <QTimer>
+
+#include <lwm2m-gateway/credstore/credential_store.h>
 
 Q_LOGGING_CATEGORY(lcGateway, "lwm2mgw.gateway")
 
@@ -30,6 +33,7 @@ Gateway::~Gateway() {
     registry_.reset();
     qDeleteAll(downstream_);
     upstream_.reset();
+    plugins_.setCredentialStore(nullptr);
 }
 
 QString Gateway::start() {
@@ -38,10 +42,30 @@ QString Gateway::start() {
     if (!plugins_.pluginFor(SecurityMode::NoSec) && config_.listenUris.join(QString()).contains(QLatin1String("coap://"))) {
         return QStringLiteral("no plugin for NoSec (coap://) found in %1").arg(config_.pluginDir);
     }
-    if (const QString error = accounts_.configure(config_.upstreamUris, config_.retryPolicy); !error.isEmpty()) {
+    if (const QString error = configuredAccounts_.configure(config_.upstreamUris, config_.retryPolicy);
+        !error.isEmpty()) {
         return error;
     }
+    if (!config_.storePath.isEmpty()) {
+        auto opened = credstore::CredentialStore::open(config_.storePath.toStdString());
+        if (!opened) {
+            return QStringLiteral("cannot open the credential store %1: %2")
+                .arg(config_.storePath, QString::fromStdString(opened.error().message));
+        }
+        store_ = std::make_unique<credstore::CredentialStore>(std::move(opened).value());
+        for (const std::string& notice : store_->openNotices()) {
+            qCWarning(lcGateway).noquote() << "credential store:" << QString::fromStdString(notice);
+        }
+        if (store_->isReadOnly()) {
+            qCWarning(lcGateway).noquote() << "credential store" << config_.storePath
+                                           << "is read-only: bootstrap and credential changes will fail";
+        }
+        plugins_.setCredentialStore(store_.get());
+        storedAccounts_ = std::make_unique<StoredServerAccounts>(*store_, config_.endpointName, configuredAccounts_);
+        accounts_ = storedAccounts_.get();
+    }
     upstream_ = std::make_unique<UpstreamClient>(plugins_, config_);
+    upstream_->setAccountDirectory(accounts_);
     if (!upstream_->isValid()) {
         return QStringLiteral("cannot create the upstream CoAP context");
     }
@@ -89,7 +113,7 @@ QString Gateway::start() {
             return listenError;
         }
     }
-    if (accounts_.accountsFor(config_.endpointName).isEmpty()) {
+    if (accounts_->accountsFor(config_.endpointName).isEmpty()) {
         qCWarning(lcGateway) << "no upstream server configured: sensors are accepted but not relayed";
     }
     UpstreamRegistrationParams own;
@@ -104,15 +128,35 @@ QString Gateway::start() {
 
 void Gateway::startUpstream(const QString& localEndpoint, const UpstreamRegistrationParams& params,
                             UpstreamRequestSink* sink) {
-    for (const ServerAccount& account : accounts_.accountsFor(localEndpoint)) {
+    for (const ServerAccount& account : accounts_->accountsFor(localEndpoint)) {
         auto* registration = new UpstreamRegistration(*upstream_, localEndpoint, account, params, sink);
         upstreamByEndpoint_.insert(localEndpoint, registration);
+        emit upstreamStarted(registration);
         registration->start();
     }
 }
 
 QList<UpstreamRegistration*> Gateway::upstreamRegistrations(const QString& endpoint) const {
     return upstreamByEndpoint_.values(endpoint);
+}
+
+RelayCounters Gateway::relayCounters() const { return relay_ ? relay_->counters() : RelayCounters{}; }
+
+bool Gateway::deregisterEndpoint(const QString& endpoint) {
+    DownstreamRegistration* registration = registry_ ? registry_->byEndpoint(endpoint) : nullptr;
+    if (!registration || !registration->plugin) {
+        return false;
+    }
+    // The registry ends registrations only through the /rd handlers: run the sensor's own
+    // De-register on its session, with a scratch response that goes nowhere.
+    coap_pdu_t* scratch = coap_pdu_init(COAP_MESSAGE_ACK, COAP_EMPTY_CODE, 0, 256);
+    if (!scratch) {
+        return false;
+    }
+    qCInfo(lcGateway).noquote() << "operator de-registers" << endpoint;
+    registry_->handleDeregister(registration->id, registration->session(), registration->plugin, scratch);
+    coap_delete_pdu(scratch);
+    return registry_->byEndpoint(endpoint) == nullptr;
 }
 
 namespace {

@@ -12,12 +12,16 @@
 
 namespace lwm2mgw {
 
+namespace credstore {
+class CredentialStore;
+}
 class DownstreamServer;
 class RegistrationRegistry;
 class RequestRelay;
 class UpstreamClient;
 class UpstreamRegistration;
 struct DownstreamRegistration;
+struct RelayCounters;
 enum class RegistrationEnd;
 
 // The composition root: plugins, downstream listeners, the registry of sensors, their upstream
@@ -35,11 +39,21 @@ public:
     void stop();
 
     const GatewayConfig& config() const { return config_; }
+    // nullptr when the gateway runs without a credential store (no --store / gateway/store).
+    const credstore::CredentialStore* credentialStore() const { return store_.get(); }
+    const PluginHostImpl& plugins() const { return plugins_; }
     RegistrationRegistry& registry() { return *registry_; }
     QList<UpstreamRegistration*> upstreamRegistrations(const QString& endpoint) const;
+    // For the control interface (dbus/): what was loaded, what was relayed.
+    const QList<PluginReport>& pluginReports() const { return plugins_.reports(); }
+    RelayCounters relayCounters() const;
+    // Ends a sensor's registration as its own De-register would. False if it is not registered.
+    bool deregisterEndpoint(const QString& endpoint);
 
 signals:
     void stopped();
+    // A registration of an endpoint at one upstream server was created (before it starts).
+    void upstreamStarted(lwm2mgw::UpstreamRegistration* registration);
 
 private:
     void onSensorRegistered(DownstreamRegistration* registration);
@@ -52,7 +66,10 @@ private:
 
     GatewayConfig config_;
     PluginHostImpl plugins_;
-    StaticServerAccounts accounts_;
+    std::unique_ptr<credstore::CredentialStore> store_;
+    StaticServerAccounts configuredAccounts_;
+    std::unique_ptr<ServerAccountDirectory> storedAccounts_;
+    const ServerAccountDirectory* accounts_ = &configuredAccounts_;
     GatewayDeviceObject deviceObject_;
     std::unique_ptr<UpstreamClient> upstream_;
     std::unique_ptr<RegistrationRegistry> registry_;

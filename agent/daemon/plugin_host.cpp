@@ -1,5 +1,7 @@
 #include "plugin_host.h"
 
+#include <lwm2m-gateway/credstore/credential_store.h>
+
 #include <QDir>
 #include <QLibrary>
 #include <QLoggingCategory>
@@ -111,13 +113,48 @@ SecurityModePlugin* PluginHostImpl::pluginFor(SecurityMode mode) const {
     return nullptr;
 }
 
-// Downstream credentials come from the credential store once it is attached; without it no
-// secured peer is known, so every secured handshake is refused.
-std::optional<PskCredential> PluginHostImpl::findPskByIdentity(std::string_view) { return std::nullopt; }
+std::optional<PskCredential> PluginHostImpl::findPskByIdentity(std::string_view identity) {
+    if (!store_) {
+        return std::nullopt;
+    }
+    auto match = store_->pskKeyForIdentity(identity);
+    if (!match) {
+        qCWarning(lcPlugins).noquote() << "PSK lookup failed:" << QString::fromStdString(match.error().message);
+        return std::nullopt;
+    }
+    if (!match.value()) {
+        return std::nullopt;
+    }
+    return PskCredential{match.value()->endpoint, std::string(match.value()->key.view())};
+}
 
-std::optional<std::string> PluginHostImpl::findEndpointForRawPublicKey(std::string_view) { return std::nullopt; }
+std::optional<std::string> PluginHostImpl::findEndpointForRawPublicKey(std::string_view subjectPublicKeyInfoDer) {
+    if (!store_) {
+        return std::nullopt;
+    }
+    auto endpoint = store_->endpointForRpk(subjectPublicKeyInfoDer);
+    if (!endpoint) {
+        qCWarning(lcPlugins).noquote() << "RPK lookup failed:" << QString::fromStdString(endpoint.error().message);
+        return std::nullopt;
+    }
+    return endpoint.value();
+}
 
-std::vector<std::string> PluginHostImpl::downstreamTrustAnchors() { return {}; }
+std::vector<std::string> PluginHostImpl::downstreamTrustAnchors() {
+    std::vector<std::string> anchors;
+    if (!store_) {
+        return anchors;
+    }
+    auto stored = store_->trustAnchors();
+    if (!stored) {
+        qCWarning(lcPlugins).noquote() << "cannot read trust anchors:" << QString::fromStdString(stored.error().message);
+        return anchors;
+    }
+    for (const credstore::TrustAnchor& anchor : stored.value()) {
+        anchors.push_back(anchor.certificateDer);
+    }
+    return anchors;
+}
 
 void PluginHostImpl::log(LogLevel level, std::string_view message) {
     const QString text = QString::fromUtf8(message.data(), static_cast<qsizetype>(message.size()));

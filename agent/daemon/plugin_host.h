@@ -9,6 +9,10 @@
 
 class QLibrary;
 
+namespace lwm2mgw::credstore {
+class CredentialStore;
+}
+
 namespace lwm2mgw {
 
 // A plugin file that was looked at, loaded or not: what `plugins` listings show operators.
@@ -30,6 +34,8 @@ public:
     PluginHostImpl& operator=(const PluginHostImpl&) = delete;
 
     void loadDirectory(const QString& directory);
+    // Downstream credentials are looked up here; without a store no secured peer is known.
+    void setCredentialStore(const credstore::CredentialStore* store) { store_ = store; }
 
     SecurityModePlugin* pluginFor(SecurityMode mode) const;
     const QList<PluginReport>& reports() const { return reports_; }
@@ -46,6 +52,7 @@ private:
     };
     void loadFile(const QString& path);
 
+    const credstore::CredentialStore* store_ = nullptr;
     std::vector<Loaded> loaded_;
     QList<PluginReport> reports_;
 };

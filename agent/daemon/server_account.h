@@ -14,7 +14,11 @@ namespace lwm2mgw {
 // Security Object (/0) instance with the same Short Server ID.
 struct ServerAccount {
     int shortServerId = 0;
+    // Left empty in listings: UpstreamClient fetches /0/x/5 only while opening a session.
     SecurityInstance security;
+    // Where the account lives in the credential store; empty for a configured (--upstream) one.
+    QString storeEndpoint;
+    int securityInstanceId = -1;
     CoapUri uri;
     QString binding = QStringLiteral("U");
     CommunicationRetryPolicy retryPolicy;
@@ -26,6 +30,8 @@ class ServerAccountDirectory {
 public:
     virtual ~ServerAccountDirectory() = default;
     virtual QList<ServerAccount> accountsFor(const QString& endpoint) const = 0;
+    // The account's secret key (/0/x/5), raw bytes; empty when it has none.
+    virtual std::string secretKeyFor(const ServerAccount& account) const = 0;
 };
 
 // --upstream / [upstream] servers: every endpoint goes to every configured server, NoSec.
@@ -34,6 +40,7 @@ public:
     // Returns an error for the first URI that is unusable, empty on success.
     QString configure(const QStringList& uris, const CommunicationRetryPolicy& policy);
     QList<ServerAccount> accountsFor(const QString& endpoint) const override;
+    std::string secretKeyFor(const ServerAccount&) const override { return {}; }
 
 private:
     QList<ServerAccount> accounts_;

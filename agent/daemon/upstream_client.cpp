@@ -5,6 +5,8 @@
 
 #include <QLoggingCategory>
 
+#include <cstring>
+
 Q_DECLARE_LOGGING_CATEGORY(lcUpstream)
 
 namespace lwm2mgw {
@@ -78,7 +80,13 @@ coap_session_t* UpstreamClient::openSession(const ServerAccount& account, QStrin
         return nullptr;
     }
     std::string pluginError;
-    coap_session_t* session = plugin->openClientSession(loop_->context(), address, account.security, pluginError);
+    // The secret lives in memory only while the plugin sets the session up; libcoap keeps its copy.
+    SecurityInstance security = account.security;
+    if (directory_ && security.mode != SecurityMode::NoSec) {
+        security.secretKey = directory_->secretKeyFor(account);
+    }
+    coap_session_t* session = plugin->openClientSession(loop_->context(), address, security, pluginError);
+    explicit_bzero(security.secretKey.data(), security.secretKey.size());
     if (!session) {
         error = QString::fromStdString(pluginError);
         return nullptr;

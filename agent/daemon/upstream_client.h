@@ -24,6 +24,8 @@ public:
     bool isValid() const { return loop_ != nullptr; }
     CoapEventLoop& loop() { return *loop_; }
 
+    // Where secret keys come from when a session is opened.
+    void setAccountDirectory(const ServerAccountDirectory* directory) { directory_ = directory; }
     // Through the security-mode plugin the account names; nullptr and a reason on failure.
     coap_session_t* openSession(const ServerAccount& account, QString& error);
     // libcoap may be inside a callback for this session: release it once that returned.
@@ -34,6 +36,7 @@ private:
 
     PluginHostImpl& plugins_;
     const GatewayConfig& config_;
+    const ServerAccountDirectory* directory_ = nullptr;
     CoapEventLoop* loop_ = nullptr;
     QVector<coap_session_t*> toRelease_;
     QTimer releaseTimer_;
