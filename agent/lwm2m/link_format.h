@@ -17,8 +17,8 @@ inline constexpr std::size_t kMaxLinkFormatSize = 64 * 1024;
 // One link-param: `;name=value`, `;name="quoted value"` or the bare flag `;name`.
 struct LinkAttribute {
     std::string name;
-    std::optional<std::string>
-        value;  // unquoted and unescaped; nullopt for a bare flag like ";obs"
+    // Unquoted and unescaped; nullopt for a bare flag like ";obs".
+    std::optional<std::string> value;
 
     friend bool operator==(const LinkAttribute&, const LinkAttribute&) = default;
 };

@@ -5,7 +5,6 @@
 #include <charconv>
 #include <cmath>
 #include <cstdio>
-#include <utility>
 
 #include "internal/base64url.h"
 #include "internal/senml_common.h"
@@ -74,6 +73,14 @@ private:
     bool atEnd() const { return m_pos >= m_in.size(); }
     char peek() const { return m_in[m_pos]; }
 
+    bool consume(std::string_view word) {
+        if (m_in.substr(m_pos, word.size()) != word) {
+            return false;
+        }
+        m_pos += word.size();
+        return true;
+    }
+
     void skipWhitespace() {
         while (!atEnd() && (peek() == ' ' || peek() == '\t' || peek() == '\n' || peek() == '\r')) {
             ++m_pos;
@@ -109,12 +116,12 @@ private:
             ++m_pos;
             skipWhitespace();
             const auto valueOffset = m_pos;
-            auto value = readValue(0);
-            if (!value) {
-                return value.error();
+            SenmlScalar value;
+            if (auto error = readValue(0, value)) {
+                return *error;
             }
             if (auto error = internal::applySenmlField(
-                    record, internal::senmlFieldFromText(label.value()), std::move(value).value(),
+                    record, internal::senmlFieldFromText(label.value()), std::move(value),
                     valueOffset, internal::SenmlSyntax::Json)) {
                 error->message = "record " + std::to_string(index) + ": " + error->message;
                 return *error;
@@ -135,7 +142,9 @@ private:
         }
     }
 
-    Result<SenmlScalar> readValue(int depth) {
+    // Reads one value into `out`. (Filled in place rather than returned: GCC 12 misreads moves
+    // of a returned variant and raises -Wfree-nonheap-object.)
+    std::optional<CodecError> readValue(int depth, SenmlScalar& out) {
         if (atEnd()) {
             return CodecError{m_pos, "expected a value, found the end of the payload"};
         }
@@ -145,28 +154,31 @@ private:
             if (!text) {
                 return text.error();
             }
-            return SenmlScalar{std::move(text).value()};
+            out = std::move(text).value();
+            return std::nullopt;
         }
         if (c == '-' || (c >= '0' && c <= '9')) {
-            return readNumber();
+            return readNumber(out);
         }
-        for (const auto& [word, scalar] : {std::pair{std::string_view("true"), SenmlScalar{true}},
-                                           std::pair{std::string_view("false"), SenmlScalar{false}},
-                                           std::pair{std::string_view("null"), SenmlScalar{}}}) {
-            if (m_in.substr(m_pos, word.size()) == word) {
-                m_pos += word.size();
-                return scalar;
-            }
+        if (consume("true")) {
+            out = true;
+            return std::nullopt;
+        }
+        if (consume("false")) {
+            out = false;
+            return std::nullopt;
+        }
+        if (consume("null")) {
+            out = std::monostate{};
+            return std::nullopt;
         }
         if (c == '[' || c == '{') {
             if (depth >= kMaxSkipDepth) {
                 return CodecError{m_pos, "JSON is nested more than " +
                                              std::to_string(kMaxSkipDepth) + " levels deep"};
             }
-            if (auto error = skipContainer(depth)) {
-                return *error;
-            }
-            return SenmlScalar{};
+            out = std::monostate{};
+            return skipContainer(depth);
         }
         return CodecError{m_pos, "expected a JSON value"};
     }
@@ -196,8 +208,9 @@ private:
                 ++m_pos;
                 skipWhitespace();
             }
-            if (auto value = readValue(depth + 1); !value) {
-                return value.error();
+            SenmlScalar ignored;
+            if (auto error = readValue(depth + 1, ignored)) {
+                return error;
             }
             skipWhitespace();
             if (atEnd()) {
@@ -214,7 +227,7 @@ private:
         }
     }
 
-    Result<SenmlScalar> readNumber() {
+    std::optional<CodecError> readNumber(SenmlScalar& out) {
         const auto start = m_pos;
         const auto digits = [&] {
             const auto first = m_pos;
@@ -255,7 +268,8 @@ private:
             std::int64_t value = 0;
             const auto [end, ec] = std::from_chars(first, last, value);
             if (ec == std::errc{} && end == last) {
-                return SenmlScalar{value};
+                out = value;
+                return std::nullopt;
             }
         }
         double value = 0;
@@ -264,7 +278,8 @@ private:
             return CodecError{
                 start, "number " + std::string(first, last) + " is out of the range of a double"};
         }
-        return SenmlScalar{value};
+        out = value;
+        return std::nullopt;
     }
 
     Result<std::string> readString() {
