@@ -2,6 +2,10 @@
 
 #include <QLoggingCategory>
 
+#include <sys/epoll.h>
+
+#include <cerrno>
+
 Q_LOGGING_CATEGORY(lcCoap, "lwm2mgw.coap", QtWarningMsg)
 
 namespace lwm2mgw {
@@ -53,7 +57,7 @@ CoapEventLoop::CoapEventLoop(coap_context_t* context, QObject* parent)
     } else {
         qCCritical(lcCoap) << "libcoap was built without epoll support; cannot drive it";
     }
-    rearm();
+    prepare();
 }
 
 CoapEventLoop::~CoapEventLoop() {
@@ -66,12 +70,21 @@ void CoapEventLoop::process() {
         return;
     }
     processing_ = true;
-    coap_io_process(context_, COAP_IO_NO_WAIT);
+    prepare();
+    const int fd = coap_context_get_coap_fd(context_);
+    constexpr int kMaxEvents = 64;
+    epoll_event events[kMaxEvents];
+    int count = 0;
+    do {
+        count = epoll_wait(fd, events, kMaxEvents, 0);
+        if (count > 0) {
+            coap_io_do_epoll(context_, events, static_cast<size_t>(count));
+        }
+    } while (count == kMaxEvents || (count < 0 && errno == EINTR));
     processing_ = false;
-    rearm();
 }
 
-void CoapEventLoop::rearm() {
+void CoapEventLoop::prepare() {
     coap_tick_t now;
     coap_ticks(&now);
     const unsigned int ms = coap_io_prepare_epoll(context_, now);
@@ -80,6 +93,20 @@ void CoapEventLoop::rearm() {
     } else {
         timer_.start(static_cast<int>(ms));
     }
+}
+
+void CoapEventLoop::rearm() {
+    if (prepareQueued_) {
+        return;
+    }
+    prepareQueued_ = true;
+    QMetaObject::invokeMethod(
+        this,
+        [this] {
+            prepareQueued_ = false;
+            prepare();
+        },
+        Qt::QueuedConnection);
 }
 
 }  // namespace lwm2mgw

@@ -107,7 +107,6 @@ QString Gateway::start() {
                 return QStringLiteral("cannot create a downstream CoAP context");
             }
             downstream_.append(server);
-            relay_->setDownstreamLoop(server->loop());
         }
         if (const QString listenError = server->listen(uri); !listenError.isEmpty()) {
             return listenError;

@@ -1,6 +1,5 @@
 #include "request_relay.h"
 
-#include "coap_event_loop.h"
 #include "coap_message.h"
 #include "downstream_registration.h"
 #include "registration_registry.h"
@@ -233,9 +232,6 @@ void RequestRelay::handleServerRequest(UpstreamRegistration& registration, coap_
         }
         sent = coap_send(sensor->session(), pdu) != COAP_INVALID_MID;
     }
-    if (downstreamLoop_) {
-        downstreamLoop_->rearm();
-    }
     if (!sent) {
         coap_session_release(exchange->downstreamSession);
         releaseLater(exchange->upstreamSession);
@@ -268,7 +264,6 @@ void RequestRelay::sendEmptyAck(Exchange* exchange) {
                                     coap_session_max_pdu_size(exchange->upstreamSession));
     if (ack && coap_send(exchange->upstreamSession, ack) != COAP_INVALID_MID) {
         exchange->acknowledged = true;
-        upstream_.loop().rearm();
     }
 }
 
@@ -346,7 +341,6 @@ void RequestRelay::relayNotification(Observation* observation, const coap_pdu_t*
     }
     if (coap_send(observation->upstreamSession, pdu) != COAP_INVALID_MID) {
         ++counters_.notificationsRelayed;
-        upstream_.loop().rearm();
     }
     if (COAP_RESPONSE_CLASS(code) != 2) {
         // RFC 7641 3.2: a non-2.xx notification ends the observation.
@@ -387,9 +381,7 @@ void RequestRelay::answerUpstream(Exchange* exchange, RelayedAnswer answer) {
                        reinterpret_cast<const uint8_t*>(exchange->upstreamToken.constData()));
         answer.writeResponse(exchange->resource, session, exchange->upstreamRequest, exchange->upstreamQuery,
                              pdu, exchange->observe);
-        if (coap_send(session, pdu) != COAP_INVALID_MID) {
-            upstream_.loop().rearm();
-        }
+        coap_send(session, pdu);
         if (piggybacked) {
             lastAnswers_.insert(session, LastAnswer{mid, exchange->upstreamToken, std::move(answer), exchange->observe});
         }
@@ -418,9 +410,6 @@ void RequestRelay::endObservation(Observation* observation, bool cancelDownstrea
         coap_binary_t token{static_cast<size_t>(observation->downstreamToken.size()),
                             reinterpret_cast<uint8_t*>(observation->downstreamToken.data())};
         coap_cancel_observe(observation->downstreamSession, &token, COAP_MESSAGE_CON);
-        if (downstreamLoop_) {
-            downstreamLoop_->rearm();
-        }
     }
     coap_session_release(observation->downstreamSession);
     releaseLater(observation->upstreamSession);
@@ -544,9 +533,6 @@ void RequestRelay::answerSensor(PendingSend* send, RelayedAnswer answer) {
     send->answered = true;
     send->answer = std::move(answer);
     coap_async_trigger(send->async);
-    if (downstreamLoop_) {
-        downstreamLoop_->rearm();
-    }
 }
 
 void RequestRelay::armSweep() {

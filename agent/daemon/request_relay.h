@@ -15,7 +15,6 @@
 
 namespace lwm2mgw {
 
-class CoapEventLoop;
 class UpstreamClient;
 class RegistrationRegistry;
 struct DownstreamRegistration;
@@ -41,7 +40,6 @@ public:
                  QObject* parent = nullptr);
     ~RequestRelay() override;
 
-    void setDownstreamLoop(CoapEventLoop* loop) { downstreamLoop_ = loop; }
     void setUpstreamLookup(UpstreamLookup lookup) { upstreamLookup_ = std::move(lookup); }
 
     // UpstreamRequestSink
@@ -90,7 +88,6 @@ private:
     RegistrationRegistry& registry_;
     const GatewayConfig& config_;
     UpstreamClient& upstream_;
-    CoapEventLoop* downstreamLoop_ = nullptr;
     UpstreamLookup upstreamLookup_;
     QHash<QByteArray, Exchange*> byUpstream_;
     QHash<QByteArray, Exchange*> byDownstream_;

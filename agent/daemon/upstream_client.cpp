@@ -41,12 +41,14 @@ void onNack(coap_session_t* session, const coap_pdu_t* sent, const coap_nack_rea
 
 }  // namespace
 
-UpstreamClient::UpstreamClient(PluginHostImpl& plugins, const GatewayConfig& config, QObject* parent)
-    : QObject(parent), plugins_(plugins), config_(config) {
+namespace {
+
+constexpr int kSessionsPerContext = 48;
+
+coap_context_t* newUpstreamContext() {
     coap_context_t* context = coap_new_context(nullptr);
     if (!context) {
-        qCCritical(lcUpstream) << "cannot create the upstream CoAP context";
-        return;
+        return nullptr;
     }
     coap_context_set_block_mode(context, COAP_BLOCK_USE_LIBCOAP | COAP_BLOCK_SINGLE_BODY);
     coap_register_response_handler(context, onResponse);
@@ -58,14 +60,54 @@ UpstreamClient::UpstreamClient(PluginHostImpl& plugins, const GatewayConfig& con
         coap_register_request_handler(resource, method, onServerRequest);
     }
     coap_add_resource(context, resource);
-    loop_ = new CoapEventLoop(context, this);
+    return context;
+}
+
+}  // namespace
+
+UpstreamClient::UpstreamClient(PluginHostImpl& plugins, const GatewayConfig& config, QObject* parent)
+    : QObject(parent), plugins_(plugins), config_(config) {
+    valid_ = shardWithRoom() != nullptr;
+    if (!valid_) {
+        qCCritical(lcUpstream) << "cannot create the upstream CoAP context";
+    }
     releaseTimer_.setSingleShot(true);
     connect(&releaseTimer_, &QTimer::timeout, this, &UpstreamClient::releaseDeferred);
 }
 
 UpstreamClient::~UpstreamClient() {
     releaseDeferred();
-    delete loop_;
+    for (Shard& shard : shards_) {
+        delete shard.loop;
+    }
+}
+
+UpstreamClient::Shard* UpstreamClient::shardWithRoom() {
+    Shard* best = nullptr;
+    for (Shard& shard : shards_) {
+        if (shard.sessions < kSessionsPerContext && (!best || shard.sessions < best->sessions)) {
+            best = &shard;
+        }
+    }
+    if (best) {
+        return best;
+    }
+    coap_context_t* context = newUpstreamContext();
+    if (!context) {
+        return nullptr;
+    }
+    shards_.push_back(Shard{new CoapEventLoop(context, this), 0});
+    return &shards_.back();
+}
+
+UpstreamClient::Shard* UpstreamClient::shardOf(coap_session_t* session) {
+    coap_context_t* context = coap_session_get_context(session);
+    for (Shard& shard : shards_) {
+        if (shard.loop->context() == context) {
+            return &shard;
+        }
+    }
+    return nullptr;
 }
 
 coap_session_t* UpstreamClient::openSession(const ServerAccount& account, QString& error) {
@@ -79,13 +121,18 @@ coap_session_t* UpstreamClient::openSession(const ServerAccount& account, QStrin
     if (!resolveCoapUri(account.uri, address, error)) {
         return nullptr;
     }
+    Shard* shard = shardWithRoom();
+    if (!shard) {
+        error = QStringLiteral("cannot create another CoAP context (out of file descriptors?)");
+        return nullptr;
+    }
     std::string pluginError;
     // The secret lives in memory only while the plugin sets the session up; libcoap keeps its copy.
     SecurityInstance security = account.security;
     if (directory_ && security.mode != SecurityMode::NoSec) {
         security.secretKey = directory_->secretKeyFor(account);
     }
-    coap_session_t* session = plugin->openClientSession(loop_->context(), address, security, pluginError);
+    coap_session_t* session = plugin->openClientSession(shard->loop->context(), address, security, pluginError);
     explicit_bzero(security.secretKey.data(), security.secretKey.size());
     if (!session) {
         error = QString::fromStdString(pluginError);
@@ -95,6 +142,8 @@ coap_session_t* UpstreamClient::openSession(const ServerAccount& account, QStrin
                                   static_cast<uint16_t>(config_.ackTimeoutMs % 1000)};
     coap_session_set_ack_timeout(session, ackTimeout);
     coap_session_set_max_retransmit(session, static_cast<uint16_t>(config_.maxRetransmit));
+    ++shard->sessions;
+    shard->loop->rearm();  // A DTLS handshake has started: its timers count from now.
     return session;
 }
 
@@ -106,6 +155,9 @@ void UpstreamClient::releaseLater(coap_session_t* session) {
 void UpstreamClient::releaseDeferred() {
     const QVector<coap_session_t*> sessions = std::exchange(toRelease_, {});
     for (coap_session_t* session : sessions) {
+        if (Shard* shard = shardOf(session)) {
+            --shard->sessions;
+        }
         coap_session_release(session);
     }
 }

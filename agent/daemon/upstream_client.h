@@ -8,21 +8,24 @@
 #include <QTimer>
 #include <QVector>
 
+#include <vector>
+
 namespace lwm2mgw {
 
 class PluginHostImpl;
 
-// The upstream side's libcoap context: every client session the gateway holds at LwM2M servers,
-// one per (endpoint, server), each with its own source port. Requests and responses arriving
-// on a session go to the UpstreamRegistration that owns it.
+// The upstream side: every client session the gateway holds at LwM2M servers, one per
+// (endpoint, server), each with its own source port. Requests and responses arriving on a
+// session go to the UpstreamRegistration that owns it. Sessions are spread over several libcoap
+// contexts of a few dozen sessions each, since libcoap walks all sessions of a context on every
+// wake-up; a fleet of a thousand endpoints would otherwise pay for a thousand on each message.
 class UpstreamClient : public QObject {
     Q_OBJECT
 public:
     UpstreamClient(PluginHostImpl& plugins, const GatewayConfig& config, QObject* parent = nullptr);
     ~UpstreamClient() override;
 
-    bool isValid() const { return loop_ != nullptr; }
-    CoapEventLoop& loop() { return *loop_; }
+    bool isValid() const { return valid_; }
 
     // Where secret keys come from when a session is opened.
     void setAccountDirectory(const ServerAccountDirectory* directory) { directory_ = directory; }
@@ -32,12 +35,19 @@ public:
     void releaseLater(coap_session_t* session);
 
 private:
+    struct Shard {
+        CoapEventLoop* loop = nullptr;
+        int sessions = 0;
+    };
+    Shard* shardWithRoom();
+    Shard* shardOf(coap_session_t* session);
     void releaseDeferred();
 
     PluginHostImpl& plugins_;
     const GatewayConfig& config_;
     const ServerAccountDirectory* directory_ = nullptr;
-    CoapEventLoop* loop_ = nullptr;
+    std::vector<Shard> shards_;
+    bool valid_ = false;
     QVector<coap_session_t*> toRelease_;
     QTimer releaseTimer_;
 };

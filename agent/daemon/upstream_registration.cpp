@@ -138,7 +138,6 @@ bool UpstreamRegistration::send(coap_pdu_t* pdu, ResponseCallback callback) {
         return false;
     }
     pending_.insert(token, std::move(callback));
-    client_.loop().rearm();
     return true;
 }
 
