@@ -26,7 +26,7 @@
 #include <vector>
 
 #define LWM2MGW_PLUGIN_API_MAJOR 1
-#define LWM2MGW_PLUGIN_API_MINOR 0
+#define LWM2MGW_PLUGIN_API_MINOR 1
 
 namespace lwm2mgw {
 
@@ -55,6 +55,15 @@ struct PskCredential {
     std::string key;  // raw bytes: never log it
 };
 
+// The gateway's own key pair for the downstream listeners of a public-key mode. Byte strings are
+// DER. Raw Public Key: `publicKeyOrCertificate` is the SubjectPublicKeyInfo; X.509: the gateway's
+// certificate, optionally followed in `chain` by intermediates up to (not including) the root.
+struct LocalCredential {
+    std::string publicKeyOrCertificate;
+    std::vector<std::string> chain;
+    std::string privateKey;  // PKCS#8 or SEC1 (RFC 5915): never log it
+};
+
 // Services the agent offers a plugin: logging, and the downstream credentials of the credential
 // store (plugins never open the store themselves). Outlives every plugin instance. Lookups are
 // fast local reads; they may be called from inside libcoap callbacks.
@@ -68,6 +77,12 @@ public:
     virtual std::optional<std::string> findEndpointForRawPublicKey(std::string_view subjectPublicKeyInfoDer) = 0;
     // DER certificates of the trust anchors for downstream X.509 peers.
     virtual std::vector<std::string> downstreamTrustAnchors() = 0;
+    // Since API 1.1. The gateway's own credential for downstream listeners of `mode`
+    // (RawPublicKey, Certificate); nullopt when none is configured, so no listener can open.
+    virtual std::optional<LocalCredential> downstreamLocalCredential(SecurityMode mode) {
+        (void)mode;
+        return std::nullopt;
+    }
 
 protected:
     ~PluginHost() = default;
