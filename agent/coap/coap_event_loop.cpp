@@ -65,12 +65,15 @@ CoapEventLoop::~CoapEventLoop() {
     coap_free_context(context_);
 }
 
+namespace {
+constexpr qint64 kMinPrepareIntervalMs = 20;
+}  // namespace
+
 void CoapEventLoop::process() {
     if (processing_) {
         return;
     }
     processing_ = true;
-    prepare();
     const int fd = coap_context_get_coap_fd(context_);
     constexpr int kMaxEvents = 64;
     epoll_event events[kMaxEvents];
@@ -82,9 +85,15 @@ void CoapEventLoop::process() {
         }
     } while (count == kMaxEvents || (count < 0 && errno == EINTR));
     processing_ = false;
+    if (!sincePrepare_.isValid() || sincePrepare_.elapsed() >= kMinPrepareIntervalMs) {
+        prepare();
+    } else if (!timer_.isActive()) {
+        timer_.start(static_cast<int>(kMinPrepareIntervalMs));
+    }
 }
 
 void CoapEventLoop::prepare() {
+    sincePrepare_.start();
     coap_tick_t now;
     coap_ticks(&now);
     const unsigned int ms = coap_io_prepare_epoll(context_, now);

@@ -4,6 +4,7 @@
 
 #include <QObject>
 #include <QSocketNotifier>
+#include <QElapsedTimer>
 #include <QTimer>
 
 namespace lwm2mgw {
@@ -12,12 +13,14 @@ namespace lwm2mgw {
 // fd and a single-shot QTimer armed from coap_io_prepare_epoll(). No thread, no polling: an
 // idle context costs no CPU.
 //
-// libcoap 4.3.1 walks every session of a context in coap_io_prepare_epoll(), and
-// coap_io_process() does that twice per wake-up. So a wake-up here runs the prepare step once
-// (retransmissions due, next timeout for the QTimer) and then the epoll step itself
-// (epoll_wait with no wait, coap_io_do_epoll), which is coap_io_process() without the
-// repeated walk. PDUs queued with coap_send() need nothing more: libcoap arms the timer fd
-// inside its epoll set for their retransmission.
+// libcoap 4.3.1 walks every session of a context in coap_io_prepare_epoll(); with a thousand
+// sensors behind one listener that walk is the gateway's largest cost. coap_io_process() walks
+// twice per wake-up. Here a wake-up runs the epoll step (epoll_wait without waiting, then
+// coap_io_do_epoll(), which ends with libcoap's own prepare walk and arms the timer fd inside
+// its epoll set), and the prepare that arms the QTimer runs at most every
+// kMinPrepareIntervalMs: under load the QTimer is only a backstop, since the timer fd already
+// wakes the notifier for every retransmission, Observe check and async answer that falls due.
+// PDUs queued with coap_send() need nothing more for the same reason.
 class CoapEventLoop : public QObject {
     Q_OBJECT
 public:
@@ -40,6 +43,7 @@ private:
     coap_context_t* context_;
     QSocketNotifier* notifier_ = nullptr;
     QTimer timer_;
+    QElapsedTimer sincePrepare_;
     bool processing_ = false;
     bool prepareQueued_ = false;
 };

@@ -66,11 +66,6 @@ void copyRequestOptions(const coap_pdu_t* from, coap_pdu_t* to, bool dropObserve
     }
 }
 
-void releaseLater(coap_session_t* session) {
-    // Never release inside libcoap's own dispatch of the same session.
-    QTimer::singleShot(0, [session] { coap_session_release(session); });
-}
-
 }  // namespace
 
 struct RequestRelay::Exchange {
@@ -234,7 +229,7 @@ void RequestRelay::handleServerRequest(UpstreamRegistration& registration, coap_
     }
     if (!sent) {
         coap_session_release(exchange->downstreamSession);
-        releaseLater(exchange->upstreamSession);
+        upstream_.releaseLater(exchange->upstreamSession);
         delete exchange;
         RelayedAnswer::error(502, "cannot send to the sensor")
             .writeResponse(resource, session, request, query, response);
@@ -396,7 +391,7 @@ void RequestRelay::dropExchange(Exchange* exchange) {
         byDownstream_.remove(downKey);
     }
     coap_session_release(exchange->downstreamSession);
-    releaseLater(exchange->upstreamSession);
+    upstream_.releaseLater(exchange->upstreamSession);
     delete exchange;
 }
 
@@ -412,7 +407,7 @@ void RequestRelay::endObservation(Observation* observation, bool cancelDownstrea
         coap_cancel_observe(observation->downstreamSession, &token, COAP_MESSAGE_CON);
     }
     coap_session_release(observation->downstreamSession);
-    releaseLater(observation->upstreamSession);
+    upstream_.releaseLater(observation->upstreamSession);
     delete observation;
 }
 

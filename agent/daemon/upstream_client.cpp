@@ -147,17 +147,23 @@ coap_session_t* UpstreamClient::openSession(const ServerAccount& account, QStrin
     return session;
 }
 
+void UpstreamClient::closeSession(coap_session_t* session) {
+    if (Shard* shard = shardOf(session)) {
+        --shard->sessions;
+    }
+    releaseLater(session);
+}
+
 void UpstreamClient::releaseLater(coap_session_t* session) {
     toRelease_.append(session);
-    releaseTimer_.start(0);
+    if (!releaseTimer_.isActive()) {
+        releaseTimer_.start(0);
+    }
 }
 
 void UpstreamClient::releaseDeferred() {
     const QVector<coap_session_t*> sessions = std::exchange(toRelease_, {});
     for (coap_session_t* session : sessions) {
-        if (Shard* shard = shardOf(session)) {
-            --shard->sessions;
-        }
         coap_session_release(session);
     }
 }

@@ -31,7 +31,10 @@ public:
     void setAccountDirectory(const ServerAccountDirectory* directory) { directory_ = directory; }
     // Through the security-mode plugin the account names; nullptr and a reason on failure.
     coap_session_t* openSession(const ServerAccount& account, QString& error);
-    // libcoap may be inside a callback for this session: release it once that returned.
+    // The owner is done with a session from openSession(); it is released once libcoap's
+    // callback for it (if one is running) returned.
+    void closeSession(coap_session_t* session);
+    // Drops one extra reference later, for the same reason.
     void releaseLater(coap_session_t* session);
 
 private:

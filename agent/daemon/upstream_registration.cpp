@@ -110,7 +110,7 @@ void UpstreamRegistration::closeSession() {
     // Callbacks of requests still in flight will never come: libcoap forgets them with the session.
     pending_.clear();
     coap_session_set_app_data(session, nullptr);
-    client_.releaseLater(session);
+    client_.closeSession(session);
 }
 
 coap_pdu_t* UpstreamRegistration::newRequest(coap_pdu_code_t method) {
