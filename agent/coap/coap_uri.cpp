@@ -40,6 +40,8 @@ std::optional<CoapUri> parseCoapUri(const QString& text, QString& error) {
     uri.port = parsed.port;
     uri.path = QString::fromUtf8(reinterpret_cast<const char*>(parsed.path.s),
                                  static_cast<qsizetype>(parsed.path.length));
+    uri.query = QString::fromUtf8(reinterpret_cast<const char*>(parsed.query.s),
+                                  static_cast<qsizetype>(parsed.query.length));
     return uri;
 }
 

@@ -13,6 +13,7 @@ struct CoapUri {
     QString host;  // without IPv6 brackets
     quint16 port = 0;
     QString path;  // without leading '/', empty for none
+    QString query;  // without '?', empty for none (listener URIs name their mode here)
 
     QString toString() const;
 };

@@ -6,6 +6,7 @@
 #include "request_relay.h"
 
 #include <QLoggingCategory>
+#include <QTimer>
 
 Q_DECLARE_LOGGING_CATEGORY(lcDownstream)
 
@@ -126,9 +127,16 @@ void DownstreamServer::handleRequest(coap_resource_t* resource, coap_session_t* 
                                      const coap_pdu_t* request, const coap_string_t* query,
                                      coap_pdu_t* response) {
     if (!admit(session)) {
-        coap_pdu_set_code(response, COAP_RESPONSE_CODE_FORBIDDEN);
+        // Not even an error answer: the peer broke the security rules, the session goes.
+        coap_pdu_set_type(response, COAP_MESSAGE_NON);
+        closeLater(session);
         return;
     }
+    auto closeIfForbidden = [&](RegistrationRegistry::Outcome outcome) {
+        if (outcome == RegistrationRegistry::Outcome::Forbidden) {
+            closeLater(session);
+        }
+    };
     const QStringList path = uriPathOf(request).split(QLatin1Char('/'), Qt::SkipEmptyParts);
     const coap_pdu_code_t method = coap_pdu_get_code(request);
     auto methodNotAllowed = [&] { coap_pdu_set_code(response, COAP_RESPONSE_CODE_NOT_ALLOWED); };
@@ -136,12 +144,12 @@ void DownstreamServer::handleRequest(coap_resource_t* resource, coap_session_t* 
         if (method != COAP_REQUEST_CODE_POST) {
             return methodNotAllowed();
         }
-        registry_.handleRegister(session, &plugin_, request, response);
+        closeIfForbidden(registry_.handleRegister(session, &plugin_, request, response));
     } else if (path.size() == 2 && path[0] == QLatin1String("rd")) {
         if (method == COAP_REQUEST_CODE_POST) {
-            registry_.handleUpdate(path[1], session, &plugin_, request, response);
+            closeIfForbidden(registry_.handleUpdate(path[1], session, &plugin_, request, response));
         } else if (method == COAP_REQUEST_CODE_DELETE) {
-            registry_.handleDeregister(path[1], session, &plugin_, response);
+            closeIfForbidden(registry_.handleDeregister(path[1], session, &plugin_, response));
         } else {
             methodNotAllowed();
         }
@@ -164,6 +172,17 @@ void DownstreamServer::handleRequest(coap_resource_t* resource, coap_session_t* 
     } else {
         coap_pdu_set_code(response, COAP_RESPONSE_CODE_NOT_FOUND);
     }
+}
+
+void DownstreamServer::closeLater(coap_session_t* session) {
+    if (plugin_.mode() == SecurityMode::NoSec) {
+        return;  // Plain UDP has no session to close; the registration was refused all the same.
+    }
+    coap_session_reference(session);
+    QTimer::singleShot(0, this, [session] {
+        coap_session_disconnected(session, COAP_NACK_TLS_FAILED);
+        coap_session_release(session);
+    });
 }
 
 void DownstreamServer::handleEvent(coap_session_t* session, coap_event_t event) {

@@ -38,6 +38,8 @@ public:
 
 private:
     bool admit(coap_session_t* session);
+    // Sends close_notify and drops the DTLS state, once libcoap is out of its callback.
+    void closeLater(coap_session_t* session);
 
     SecurityModePlugin& plugin_;
     RegistrationRegistry& registry_;

@@ -21,6 +21,25 @@ namespace {
 constexpr int kStopTimeoutMs = 5000;
 }  // namespace
 
+namespace {
+
+// coap:// is NoSec; coaps:// names its mode: coaps://0.0.0.0:5684?mode=psk (psk, rpk, x509).
+std::optional<SecurityMode> listenerMode(const CoapUri& uri, QString& error) {
+    if (!uri.secure) {
+        return SecurityMode::NoSec;
+    }
+    const QString mode = uri.query.startsWith(QLatin1String("mode=")) ? uri.query.mid(5) : QString();
+    for (SecurityMode candidate : {SecurityMode::PreSharedKey, SecurityMode::RawPublicKey, SecurityMode::Certificate}) {
+        if (mode == securityModeName(candidate)) {
+            return candidate;
+        }
+    }
+    error = QStringLiteral("a coaps:// listener names its security mode: ?mode=psk, ?mode=rpk or ?mode=x509");
+    return std::nullopt;
+}
+
+}  // namespace
+
 Gateway::Gateway(GatewayConfig config, QObject* parent) : QObject(parent), config_(std::move(config)) {}
 
 Gateway::~Gateway() {
@@ -39,9 +58,6 @@ Gateway::~Gateway() {
 QString Gateway::start() {
     initCoapLibrary();
     plugins_.loadDirectory(config_.pluginDir);
-    if (!plugins_.pluginFor(SecurityMode::NoSec) && config_.listenUris.join(QString()).contains(QLatin1String("coap://"))) {
-        return QStringLiteral("no plugin for NoSec (coap://) found in %1").arg(config_.pluginDir);
-    }
     if (const QString error = configuredAccounts_.configure(config_.upstreamUris, config_.retryPolicy);
         !error.isEmpty()) {
         return error;
@@ -84,16 +100,24 @@ QString Gateway::start() {
     connect(registry_.get(), &RegistrationRegistry::updated, this, &Gateway::onSensorUpdated);
     connect(registry_.get(), &RegistrationRegistry::ending, this, &Gateway::onSensorEnding);
 
+    plugins_.setLocalCredentialFiles({config_.rpkPublicKeyFile, config_.rpkPrivateKeyFile, config_.certificateFile,
+                                      config_.certificateKeyFile, config_.certificateChainFiles});
     for (const QString& uri : config_.listenUris) {
         QString error;
         const std::optional<CoapUri> parsed = parseCoapUri(uri, error);
         if (!parsed) {
             return error;
         }
-        if (parsed->secure) {
-            return QStringLiteral("%1: DTLS listeners need a security mode; see the README's security section").arg(uri);
+        const std::optional<SecurityMode> mode = listenerMode(*parsed, error);
+        if (!mode) {
+            return QStringLiteral("%1: %2").arg(uri, error);
         }
-        SecurityModePlugin* plugin = plugins_.pluginFor(SecurityMode::NoSec);
+        SecurityModePlugin* plugin = plugins_.pluginFor(*mode);
+        if (!plugin) {
+            // Never fall back to a weaker mode: a listener that cannot be secured is not opened.
+            return QStringLiteral("%1: no loaded plugin provides security mode %2 (plugin directory %3)")
+                .arg(uri, securityModeName(*mode), config_.pluginDir);
+        }
         DownstreamServer* server = nullptr;
         for (DownstreamServer* existing : downstream_) {
             if (&existing->plugin() == plugin) {

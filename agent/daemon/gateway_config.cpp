@@ -67,6 +67,11 @@ QString GatewayConfig::loadFile(const QString& path) {
     upstreamUris = listValue(settings, QStringLiteral("upstream/servers"), upstreamUris);
     upstreamEndpointPrefix =
         settings.value(QStringLiteral("upstream/endpoint_prefix"), upstreamEndpointPrefix).toString();
+    rpkPublicKeyFile = settings.value(QStringLiteral("downstream/rpk_public_key"), rpkPublicKeyFile).toString();
+    rpkPrivateKeyFile = settings.value(QStringLiteral("downstream/rpk_private_key"), rpkPrivateKeyFile).toString();
+    certificateFile = settings.value(QStringLiteral("downstream/certificate"), certificateFile).toString();
+    certificateChainFiles = listValue(settings, QStringLiteral("downstream/certificate_chain"), certificateChainFiles);
+    certificateKeyFile = settings.value(QStringLiteral("downstream/certificate_key"), certificateKeyFile).toString();
     QString error;
     const bool ok =
         readInt(settings, QStringLiteral("upstream/lifetime"), 1, gatewayLifetimeSeconds, error) &&

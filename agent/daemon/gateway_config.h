@@ -30,6 +30,12 @@ struct GatewayConfig {
     int maxRetransmit = 4;
     int proxyResponseTimeoutMs = 10000;
     int piggybackWindowMs = 1000;
+    // The gateway's own key material for rpk / x509 listeners: DER files.
+    QString rpkPublicKeyFile;
+    QString rpkPrivateKeyFile;
+    QString certificateFile;
+    QStringList certificateChainFiles;
+    QString certificateKeyFile;
     QString configFile;  // where the above came from, for logs
 
     // Parses the command line (after --config FILE was read). Returns nullopt after printing

@@ -3,6 +3,7 @@
 #include <lwm2m-gateway/credstore/credential_store.h>
 
 #include <QDir>
+#include <QFile>
 #include <QLibrary>
 #include <QLoggingCategory>
 
@@ -154,6 +155,47 @@ std::vector<std::string> PluginHostImpl::downstreamTrustAnchors() {
         anchors.push_back(anchor.certificateDer);
     }
     return anchors;
+}
+
+namespace {
+
+std::optional<std::string> readDer(const QString& path, const char* what) {
+    if (path.isEmpty()) {
+        return std::nullopt;
+    }
+    QFile file(path);
+    if (!file.open(QIODevice::ReadOnly)) {
+        qCCritical(lcPlugins).noquote() << "cannot read the gateway's" << what << "from" << path << ":"
+                                        << file.errorString();
+        return std::nullopt;
+    }
+    return file.readAll().toStdString();
+}
+
+}  // namespace
+
+std::optional<LocalCredential> PluginHostImpl::downstreamLocalCredential(SecurityMode mode) {
+    LocalCredential credential;
+    std::optional<std::string> publicPart;
+    std::optional<std::string> privatePart;
+    if (mode == SecurityMode::RawPublicKey) {
+        publicPart = readDer(localFiles_.rpkPublicKey, "raw public key (downstream/rpk_public_key)");
+        privatePart = readDer(localFiles_.rpkPrivateKey, "private key (downstream/rpk_private_key)");
+    } else if (mode == SecurityMode::Certificate) {
+        publicPart = readDer(localFiles_.certificate, "certificate (downstream/certificate)");
+        privatePart = readDer(localFiles_.certificateKey, "private key (downstream/certificate_key)");
+        for (const QString& path : localFiles_.certificateChain) {
+            if (std::optional<std::string> intermediate = readDer(path, "intermediate certificate")) {
+                credential.chain.push_back(std::move(*intermediate));
+            }
+        }
+    }
+    if (!publicPart || !privatePart) {
+        return std::nullopt;
+    }
+    credential.publicKeyOrCertificate = std::move(*publicPart);
+    credential.privateKey = std::move(*privatePart);
+    return credential;
 }
 
 void PluginHostImpl::log(LogLevel level, std::string_view message) {

@@ -44,6 +44,13 @@ public:
     std::optional<PskCredential> findPskByIdentity(std::string_view identity) override;
     std::optional<std::string> findEndpointForRawPublicKey(std::string_view subjectPublicKeyInfoDer) override;
     std::vector<std::string> downstreamTrustAnchors() override;
+    std::optional<LocalCredential> downstreamLocalCredential(SecurityMode mode) override;
+
+    struct LocalCredentialFiles {
+        QString rpkPublicKey, rpkPrivateKey, certificate, certificateKey;
+        QStringList certificateChain;
+    };
+    void setLocalCredentialFiles(const LocalCredentialFiles& files) { localFiles_ = files; }
 
 private:
     struct Loaded {
@@ -53,6 +60,7 @@ private:
     void loadFile(const QString& path);
 
     const credstore::CredentialStore* store_ = nullptr;
+    LocalCredentialFiles localFiles_;
     std::vector<Loaded> loaded_;
     QList<PluginReport> reports_;
 };

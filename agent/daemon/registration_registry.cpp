@@ -65,20 +65,20 @@ RegistrationRegistry::~RegistrationRegistry() {
     qDeleteAll(byId_);
 }
 
-void RegistrationRegistry::handleRegister(coap_session_t* session, SecurityModePlugin* plugin,
+RegistrationRegistry::Outcome RegistrationRegistry::handleRegister(coap_session_t* session, SecurityModePlugin* plugin,
                                           const coap_pdu_t* request, coap_pdu_t* response) {
     const QString peer = addressText(coap_session_get_addr_remote(session));
     const auto parsed = parseRegistrationQuery(uriQueryOf(request), RegistrationOperation::Register);
     if (const auto* error = std::get_if<RegistrationQueryError>(&parsed)) {
         qCWarning(lcDownstream).noquote() << "Register from" << peer << "refused:" << error->message;
         refuse(response, error->code, error->message);
-        return;
+        return Outcome::Served;
     }
     const RegistrationQuery& query = std::get<RegistrationQuery>(parsed);
     if (!contentFormatIsLinkFormat(request)) {
         qCWarning(lcDownstream).noquote() << "Register from" << peer << "refused: payload is not link format";
         refuse(response, 415, QStringLiteral("object links must be application/link-format (40)"));
-        return;
+        return Outcome::Served;
     }
     const QByteArray payload = payloadOf(request);
     const auto links = lwm2m::parseRegistrationLinks(std::string_view(payload.constData(), static_cast<size_t>(payload.size())));
@@ -89,14 +89,14 @@ void RegistrationRegistry::handleRegister(coap_session_t* session, SecurityModeP
         qCWarning(lcDownstream).noquote() << "Register of" << *query.endpoint << "from" << peer
                                           << "refused:" << message;
         refuse(response, 400, message);
-        return;
+        return Outcome::Served;
     }
     QString reason;
     if (!peerMayUse(plugin, session, *query.endpoint, reason)) {
         qCWarning(lcDownstream).noquote() << "Register of" << *query.endpoint << "from" << peer
                                           << "forbidden:" << reason;
         refuse(response, 403, QStringLiteral("endpoint name does not match the credentials"));
-        return;
+        return Outcome::Forbidden;
     }
     if (DownstreamRegistration* previous = byEndpoint(*query.endpoint)) {
         remove(previous->id, RegistrationEnd::Replaced);
@@ -138,34 +138,35 @@ void RegistrationRegistry::handleRegister(coap_session_t* session, SecurityModeP
                                    << "as rd/" + registration->id << "lt" << registration->lifetimeSeconds
                                    << "lwm2m" << registration->lwm2mVersion << "b" << registration->binding;
     emit registered(registration);
+    return Outcome::Served;
 }
 
-void RegistrationRegistry::handleUpdate(const QString& id, coap_session_t* session,
+RegistrationRegistry::Outcome RegistrationRegistry::handleUpdate(const QString& id, coap_session_t* session,
                                         SecurityModePlugin* plugin, const coap_pdu_t* request,
                                         coap_pdu_t* response) {
     DownstreamRegistration* registration = byId(id);
     if (!registration) {
         refuse(response, 404, QStringLiteral("no registration rd/%1").arg(id));
-        return;
+        return Outcome::Served;
     }
     const auto parsed = parseRegistrationQuery(uriQueryOf(request), RegistrationOperation::Update);
     if (const auto* error = std::get_if<RegistrationQueryError>(&parsed)) {
         qCWarning(lcDownstream).noquote() << "Update of" << registration->endpoint << "refused:" << error->message;
         refuse(response, error->code, error->message);
-        return;
+        return Outcome::Served;
     }
     QString reason;
     if (!peerMayUse(plugin, session, registration->endpoint, reason)) {
         qCWarning(lcDownstream).noquote() << "Update of" << registration->endpoint << "forbidden:" << reason;
         refuse(response, 403, QStringLiteral("endpoint name does not match the credentials"));
-        return;
+        return Outcome::Forbidden;
     }
     const QByteArray payload = payloadOf(request);
     std::optional<QString> newRootPath;
     if (!payload.isEmpty()) {
         if (!contentFormatIsLinkFormat(request)) {
             refuse(response, 415, QStringLiteral("object links must be application/link-format (40)"));
-            return;
+            return Outcome::Served;
         }
         const auto links = lwm2m::parseRegistrationLinks(std::string_view(payload.constData(), static_cast<size_t>(payload.size())));
         if (!links) {
@@ -174,7 +175,7 @@ void RegistrationRegistry::handleUpdate(const QString& id, coap_session_t* sessi
                                         .arg(QString::fromStdString(links.error().message));
             qCWarning(lcDownstream).noquote() << "Update of" << registration->endpoint << "refused:" << message;
             refuse(response, 400, message);
-            return;
+            return Outcome::Served;
         }
         newRootPath = QString::fromStdString(links.value().rootPath);
     }
@@ -203,24 +204,26 @@ void RegistrationRegistry::handleUpdate(const QString& id, coap_session_t* sessi
     coap_pdu_set_code(response, COAP_RESPONSE_CODE_CHANGED);
     qCDebug(lcDownstream).noquote() << "updated" << registration->endpoint << (linksChanged ? "with new object links" : "");
     emit updated(registration, linksChanged);
+    return Outcome::Served;
 }
 
-void RegistrationRegistry::handleDeregister(const QString& id, coap_session_t* session,
+RegistrationRegistry::Outcome RegistrationRegistry::handleDeregister(const QString& id, coap_session_t* session,
                                             SecurityModePlugin* plugin, coap_pdu_t* response) {
     DownstreamRegistration* registration = byId(id);
     if (!registration) {
         refuse(response, 404, QStringLiteral("no registration rd/%1").arg(id));
-        return;
+        return Outcome::Served;
     }
     QString reason;
     if (!peerMayUse(plugin, session, registration->endpoint, reason)) {
         qCWarning(lcDownstream).noquote() << "De-register of" << registration->endpoint << "forbidden:" << reason;
         refuse(response, 403, QStringLiteral("endpoint name does not match the credentials"));
-        return;
+        return Outcome::Forbidden;
     }
     coap_pdu_set_code(response, COAP_RESPONSE_CODE_DELETED);
     qCInfo(lcDownstream).noquote() << "de-registered" << registration->endpoint;
     remove(id, RegistrationEnd::Deregistered);
+    return Outcome::Served;
 }
 
 DownstreamRegistration* RegistrationRegistry::byId(const QString& id) const { return byId_.value(id); }

@@ -22,13 +22,17 @@ public:
     explicit RegistrationRegistry(QObject* parent = nullptr);
     ~RegistrationRegistry() override;
 
+    // Forbidden: the peer's credentials are bound to another endpoint; the caller closes its
+    // session once the 4.03 is out.
+    enum class Outcome { Served, Forbidden };
+
     // Each fills `response` (code, options, diagnostic payload) for the request given.
-    void handleRegister(coap_session_t* session, SecurityModePlugin* plugin,
-                        const coap_pdu_t* request, coap_pdu_t* response);
-    void handleUpdate(const QString& id, coap_session_t* session, SecurityModePlugin* plugin,
-                      const coap_pdu_t* request, coap_pdu_t* response);
-    void handleDeregister(const QString& id, coap_session_t* session, SecurityModePlugin* plugin,
-                          coap_pdu_t* response);
+    Outcome handleRegister(coap_session_t* session, SecurityModePlugin* plugin,
+                           const coap_pdu_t* request, coap_pdu_t* response);
+    Outcome handleUpdate(const QString& id, coap_session_t* session, SecurityModePlugin* plugin,
+                         const coap_pdu_t* request, coap_pdu_t* response);
+    Outcome handleDeregister(const QString& id, coap_session_t* session, SecurityModePlugin* plugin,
+                             coap_pdu_t* response);
 
     DownstreamRegistration* byId(const QString& id) const;
     DownstreamRegistration* byEndpoint(const QString& endpoint) const;

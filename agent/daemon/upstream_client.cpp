@@ -67,7 +67,7 @@ coap_context_t* newUpstreamContext() {
 
 UpstreamClient::UpstreamClient(PluginHostImpl& plugins, const GatewayConfig& config, QObject* parent)
     : QObject(parent), plugins_(plugins), config_(config) {
-    valid_ = shardWithRoom() != nullptr;
+    valid_ = shardWithRoom(SecurityMode::NoSec) != nullptr;
     if (!valid_) {
         qCCritical(lcUpstream) << "cannot create the upstream CoAP context";
     }
@@ -82,10 +82,11 @@ UpstreamClient::~UpstreamClient() {
     }
 }
 
-UpstreamClient::Shard* UpstreamClient::shardWithRoom() {
+UpstreamClient::Shard* UpstreamClient::shardWithRoom(SecurityMode mode) {
     Shard* best = nullptr;
     for (Shard& shard : shards_) {
-        if (shard.sessions < kSessionsPerContext && (!best || shard.sessions < best->sessions)) {
+        if (shard.mode == mode && shard.sessions < kSessionsPerContext &&
+            (!best || shard.sessions < best->sessions)) {
             best = &shard;
         }
     }
@@ -96,7 +97,7 @@ UpstreamClient::Shard* UpstreamClient::shardWithRoom() {
     if (!context) {
         return nullptr;
     }
-    shards_.push_back(Shard{new CoapEventLoop(context, this), 0});
+    shards_.push_back(Shard{new CoapEventLoop(context, this), mode, 0});
     return &shards_.back();
 }
 
@@ -121,7 +122,7 @@ coap_session_t* UpstreamClient::openSession(const ServerAccount& account, QStrin
     if (!resolveCoapUri(account.uri, address, error)) {
         return nullptr;
     }
-    Shard* shard = shardWithRoom();
+    Shard* shard = shardWithRoom(account.security.mode);
     if (!shard) {
         error = QStringLiteral("cannot create another CoAP context (out of file descriptors?)");
         return nullptr;

@@ -38,11 +38,14 @@ public:
     void releaseLater(coap_session_t* session);
 
 private:
+    // libcoap keeps PSK and PKI set-up per context: sessions of different security modes never
+    // share one.
     struct Shard {
         CoapEventLoop* loop = nullptr;
+        SecurityMode mode = SecurityMode::NoSec;
         int sessions = 0;
     };
-    Shard* shardWithRoom();
+    Shard* shardWithRoom(SecurityMode mode);
     Shard* shardOf(coap_session_t* session);
     void releaseDeferred();
 
