@@ -5,6 +5,7 @@
 #include <sys/epoll.h>
 
 #include <cerrno>
+#include <cstdlib>
 
 Q_LOGGING_CATEGORY(lcCoap, "lwm2mgw.coap", QtWarningMsg)
 
@@ -67,6 +68,7 @@ CoapEventLoop::~CoapEventLoop() {
 
 namespace {
 constexpr qint64 kMinPrepareIntervalMs = 20;
+constexpr int kTimerSlackMs = 2;
 }  // namespace
 
 void CoapEventLoop::process() {
@@ -96,11 +98,13 @@ void CoapEventLoop::prepare() {
     sincePrepare_.start();
     coap_tick_t now;
     coap_ticks(&now);
-    const unsigned int ms = coap_io_prepare_epoll(context_, now);
+    const int ms = static_cast<int>(coap_io_prepare_epoll(context_, now));
     if (ms == 0) {
         timer_.stop();
-    } else {
-        timer_.start(static_cast<int>(ms));
+    } else if (!timer_.isActive() || std::abs(timer_.remainingTime() - ms) > kTimerSlackMs) {
+        // Every start() is an insertion into Qt's sorted timer list: skip it when it would not
+        // move the deadline noticeably.
+        timer_.start(ms);
     }
 }
 

@@ -6,9 +6,9 @@
 
 #include <QByteArray>
 #include <QDateTime>
-#include <QDeadlineTimer>
 #include <QString>
-#include <QTimer>
+
+#include "deadline_scheduler.h"
 
 namespace lwm2mgw {
 
@@ -31,8 +31,7 @@ struct DownstreamRegistration {
     SecurityModePlugin* plugin = nullptr;
     QDateTime registeredAt;
     QDateTime lastUpdateAt;
-    QTimer expiry;
-    QDeadlineTimer expiresAt;  // QTimer alone cannot span lifetimes beyond 24 days
+    ScheduledDeadline expiry;
 
     coap_session_t* session() const { return session_; }
     // Holds a reference so libcoap keeps the peer's session while it is registered.

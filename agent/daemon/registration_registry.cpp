@@ -115,19 +115,6 @@ RegistrationRegistry::Outcome RegistrationRegistry::handleRegister(coap_session_
     registration->plugin = plugin;
     registration->registeredAt = registration->lastUpdateAt = QDateTime::currentDateTimeUtc();
     registration->setSession(session);
-    registration->expiry.setSingleShot(true);
-    const QString id = registration->id;
-    connect(&registration->expiry, &QTimer::timeout, this, [this, id] {
-        if (DownstreamRegistration* expired = byId(id)) {
-            if (!expired->expiresAt.hasExpired()) {
-                restartExpiry(*expired, expired->expiresAt.remainingTime());
-                return;
-            }
-            qCInfo(lcDownstream).noquote() << "registration of" << expired->endpoint << "expired after"
-                                           << expired->lifetimeSeconds << "s without an Update";
-            remove(id, RegistrationEnd::Expired);
-        }
-    });
     restartExpiry(*registration);
     byId_.insert(registration->id, registration);
     byEndpoint_.insert(registration->endpoint, registration);
@@ -253,12 +240,14 @@ void RegistrationRegistry::remove(const QString& id, RegistrationEnd end) {
 
 void RegistrationRegistry::restartExpiry(DownstreamRegistration& registration) {
     const qint64 ms = qint64(registration.lifetimeSeconds) * 1000 + kExpiryGraceMs;
-    registration.expiresAt.setRemainingTime(ms);
-    restartExpiry(registration, ms);
-}
-
-void RegistrationRegistry::restartExpiry(DownstreamRegistration& registration, qint64 ms) {
-    registration.expiry.start(static_cast<int>(std::min<qint64>(ms, std::numeric_limits<int>::max())));
+    const QString id = registration.id;
+    registration.expiry.start(ms, [this, id] {
+        if (DownstreamRegistration* expired = byId(id)) {
+            qCInfo(lcDownstream).noquote() << "registration of" << expired->endpoint << "expired after"
+                                           << expired->lifetimeSeconds << "s without an Update";
+            remove(id, RegistrationEnd::Expired);
+        }
+    });
 }
 
 QString RegistrationRegistry::newId() const {

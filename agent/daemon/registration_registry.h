@@ -51,7 +51,6 @@ signals:
 private:
     void remove(const QString& id, RegistrationEnd end);
     void restartExpiry(DownstreamRegistration& registration);
-    void restartExpiry(DownstreamRegistration& registration, qint64 ms);
     QString newId() const;
 
     QHash<QString, DownstreamRegistration*> byId_;

@@ -71,8 +71,6 @@ UpstreamClient::UpstreamClient(PluginHostImpl& plugins, const GatewayConfig& con
     if (!valid_) {
         qCCritical(lcUpstream) << "cannot create the upstream CoAP context";
     }
-    releaseTimer_.setSingleShot(true);
-    connect(&releaseTimer_, &QTimer::timeout, this, &UpstreamClient::releaseDeferred);
 }
 
 UpstreamClient::~UpstreamClient() {
@@ -157,8 +155,9 @@ void UpstreamClient::closeSession(coap_session_t* session) {
 
 void UpstreamClient::releaseLater(coap_session_t* session) {
     toRelease_.append(session);
-    if (!releaseTimer_.isActive()) {
-        releaseTimer_.start(0);
+    if (toRelease_.size() == 1) {
+        // A posted call, not a zero timer: no walk of Qt's timer list per message.
+        QMetaObject::invokeMethod(this, &UpstreamClient::releaseDeferred, Qt::QueuedConnection);
     }
 }
 

@@ -55,7 +55,6 @@ private:
     std::vector<Shard> shards_;
     bool valid_ = false;
     QVector<coap_session_t*> toRelease_;
-    QTimer releaseTimer_;
 };
 
 }  // namespace lwm2mgw

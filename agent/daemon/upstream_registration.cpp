@@ -79,10 +79,6 @@ UpstreamRegistration::UpstreamRegistration(UpstreamClient& client, QString local
       account_(std::move(account)),
       params_(std::move(params)),
       sink_(sink) {
-    retryTimer_.setSingleShot(true);
-    updateTimer_.setSingleShot(true);
-    connect(&retryTimer_, &QTimer::timeout, this, &UpstreamRegistration::attemptRegister);
-    connect(&updateTimer_, &QTimer::timeout, this, &UpstreamRegistration::triggerUpdate);
 }
 
 UpstreamRegistration::~UpstreamRegistration() { closeSession(); }
@@ -386,10 +382,12 @@ void UpstreamRegistration::scheduleRetry(const QString& reason) {
     qCWarning(lcUpstream).noquote() << "registration of" << params_.endpoint << "at" << account_.uri.toString()
                                     << "failed:" << reason << "- next attempt in" << static_cast<double>(delayMs) / 1000.0 << "s";
     setState(UpstreamState::RetryWait);
-    retryTimer_.start(static_cast<int>(delayMs));
+    retryTimer_.start(delayMs, [this] { attemptRegister(); });
 }
 
-void UpstreamRegistration::scheduleUpdate() { updateTimer_.start(updateDelayMs(params_.lifetimeSeconds)); }
+void UpstreamRegistration::scheduleUpdate() {
+    updateTimer_.start(updateDelayMs(params_.lifetimeSeconds), [this] { triggerUpdate(); });
+}
 
 void UpstreamRegistration::setState(UpstreamState state) {
     if (state == state_) {

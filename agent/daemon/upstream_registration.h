@@ -1,5 +1,6 @@
 #pragma once
 
+#include "deadline_scheduler.h"
 #include "server_account.h"
 
 #include <coap3/coap.h>
@@ -113,8 +114,8 @@ private:
     QString location_;
     QString lastError_;
     QDateTime nextAttemptAt_;
-    QTimer retryTimer_;
-    QTimer updateTimer_;
+    ScheduledDeadline retryTimer_;
+    ScheduledDeadline updateTimer_;
     int attemptsInSequence_ = 0;
     int sequencesFailed_ = 0;
     bool updatePending_ = false;

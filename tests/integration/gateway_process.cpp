@@ -27,6 +27,17 @@ quint16 freeUdpPort() {
     return port;
 }
 
+qint64 GatewayProcess::cpuTicks() const {
+    QFile stat(QStringLiteral("/proc/%1/stat").arg(process_.processId()));
+    if (!stat.open(QIODevice::ReadOnly)) {
+        return -1;
+    }
+    // Fields after the parenthesised command name; utime and stime are fields 14 and 15.
+    const QByteArray text = stat.readAll();
+    const QList<QByteArray> fields = text.mid(text.lastIndexOf(')') + 2).split(' ');
+    return fields.size() > 12 ? fields[11].toLongLong() + fields[12].toLongLong() : -1;
+}
+
 GatewayProcess::GatewayProcess() { process_.setProcessChannelMode(QProcess::SeparateChannels); }
 
 GatewayProcess::~GatewayProcess() { stop(); }

@@ -25,6 +25,9 @@ public:
     // SIGTERM, then waits; returns the exit code (-1 when it had to be killed).
     int stop();
     bool isRunning() const { return process_.state() == QProcess::Running; }
+    qint64 processId() const { return process_.processId(); }
+    // User + system CPU time the daemon used so far, in clock ticks (from /proc/PID/stat).
+    qint64 cpuTicks() const;
 
     QString log();
     bool waitForLog(const QString& needle, int timeoutMs = 10000);

@@ -47,6 +47,7 @@ private slots:
     void cleanup();
     void cleanupTestCase();
 
+    void idleGatewayUsesNoCpu();
     void registersEachSensorUpstreamFromItsOwnPort();
     void gatewayRegistersItselfWithItsDeviceObject();
     void readsAndDiscovers();
@@ -119,6 +120,19 @@ TestSensor* TestGatewayRelay::newSensor(const QString& endpoint, qint64 lifetime
         return nullptr;
     }
     return sensor;
+}
+
+void TestGatewayRelay::idleGatewayUsesNoCpu() {
+    // Registered sensors, nothing to do: the daemon must sleep in the event loop, not poll.
+    TestSensor* sensor = newSensor(QStringLiteral("idle-sensor"), 600);
+    QVERIFY(sensor);
+    QTest::qWait(300);
+    const qint64 before = gateway_->cpuTicks();
+    QVERIFY(before >= 0);
+    QTest::qWait(3000);
+    const qint64 used = gateway_->cpuTicks() - before;
+    QVERIFY2(used <= 2, qPrintable(QStringLiteral("%1 ticks of CPU in 3 s idle").arg(used)));
+    sensor->deregister();
 }
 
 void TestGatewayRelay::registersEachSensorUpstreamFromItsOwnPort() {
