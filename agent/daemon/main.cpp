@@ -1,8 +1,13 @@
 // lwm2m-gatewayd: the LwM2M gateway daemon.
+#include "bus_choice.h"
+#include "dbus_names.h"
+#include "dbus_types.h"
 #include "gateway.h"
 #include "gateway_config.h"
+#include "gateway_service.h"
 
 #include <QCoreApplication>
+#include <QDBusConnectionInterface>
 #include <QLoggingCategory>
 #include <QSocketNotifier>
 
@@ -31,9 +36,21 @@ void raiseFileLimit() {
     }
 }
 
+bool helpRequested(const QStringList& arguments) {
+    return arguments.contains(QStringLiteral("--help")) || arguments.contains(QStringLiteral("-h")) ||
+           arguments.contains(QStringLiteral("--help-all"));
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
+    // The bus options are the control interface's, not the gateway configuration's.
+    QString busError;
+    const std::optional<lwm2mgw::dbus::BusChoice> bus = lwm2mgw::dbus::takeBusOptions(argc, argv, busError);
+    if (!bus) {
+        std::fprintf(stderr, "lwm2m-gatewayd: %s\n", qPrintable(busError));
+        return 2;
+    }
     QCoreApplication app(argc, argv);
     QCoreApplication::setApplicationName(QStringLiteral("lwm2m-gatewayd"));
     QCoreApplication::setApplicationVersion(QStringLiteral(LWM2MGW_VERSION));
@@ -44,6 +61,9 @@ int main(int argc, char** argv) {
     int exitCode = 0;
     std::optional<lwm2mgw::GatewayConfig> config = lwm2mgw::GatewayConfig::fromCommandLine(app, exitCode);
     if (!config) {
+        if (exitCode == 0 && helpRequested(app.arguments())) {
+            std::fprintf(stdout, "%s", qPrintable(lwm2mgw::dbus::busOptionsHelp()));
+        }
         return exitCode;
     }
     raiseFileLimit();
@@ -67,9 +87,43 @@ int main(int argc, char** argv) {
     sigaction(SIGINT, &action, nullptr);
     sigaction(SIGTERM, &action, nullptr);
 
+    // Without --session / --address the system bus is only wished for: a daemon started by hand
+    // or by a test without a system bus still serves its sensors.
+    const bool busRequired = bus->kind != lwm2mgw::dbus::BusChoice::Kind::System;
+    lwm2mgw::dbus::registerDbusTypes();
+    QDBusConnection connection = bus->connect(QStringLiteral("lwm2mgw-control"));
+    if (!connection.isConnected()) {
+        std::fprintf(stderr, "lwm2m-gatewayd: cannot connect to the %s: %s\n", qPrintable(bus->describe()),
+                     qPrintable(connection.lastError().message()));
+        if (busRequired) {
+            return 1;
+        }
+    } else if (connection.interface()->isServiceRegistered(lwm2mgw::dbus::kServiceName)) {
+        // Checked before any network traffic, so a second instance leaves the first's sensors alone.
+        std::fprintf(stderr, "lwm2m-gatewayd: %s is already taken on the %s: another lwm2m-gatewayd is running\n",
+                     qPrintable(lwm2mgw::dbus::kServiceName), qPrintable(bus->describe()));
+        if (busRequired) {
+            return 1;
+        }
+    }
+
     if (const QString error = gateway.start(); !error.isEmpty()) {
         std::fprintf(stderr, "lwm2m-gatewayd: %s\n", qPrintable(error));
         return 1;
+    }
+    // Published after start(): once the name is on the bus (what Type=dbus waits for), the
+    // listeners are open and every call can be answered.
+    lwm2mgw::dbus::GatewayService service(gateway, QCoreApplication::applicationVersion(), bus->kind != lwm2mgw::dbus::BusChoice::Kind::Session);
+    if (connection.isConnected()) {
+        if (const QString error = service.publish(connection); !error.isEmpty()) {
+            std::fprintf(stderr, "lwm2m-gatewayd: %s\n", qPrintable(error));
+            if (busRequired) {
+                return 1;
+            }
+        } else {
+            std::fprintf(stderr, "lwm2m-gatewayd: control interface %s on the %s\n",
+                         qPrintable(lwm2mgw::dbus::kServiceName), qPrintable(bus->describe()));
+        }
     }
     return app.exec();
 }

@@ -1,0 +1,12 @@
+#include "dbus_types.h"
+
+#include <QDBusMetaType>
+
+namespace lwm2mgw::dbus {
+
+void registerDbusTypes() {
+    qDBusRegisterMetaType<DictList>();
+    qDBusRegisterMetaType<CountMap>();
+}
+
+}  // namespace lwm2mgw::dbus
