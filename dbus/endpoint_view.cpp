@@ -1,5 +1,7 @@
 #include "endpoint_view.h"
 
+#include <algorithm>
+
 #include "coap_message.h"
 #include "downstream_registration.h"
 #include "plugin_host.h"
@@ -82,7 +84,7 @@ QString aggregateState(const QList<UpstreamRegistration*>& registrations) {
 QVariantMap endpointView(const DownstreamRegistration& sensor, const QString& upstreamEndpoint,
                          const QList<UpstreamRegistration*>& upstream, bool details) {
     const qint64 now = QDateTime::currentMSecsSinceEpoch();
-    const qint64 remaining = sensor.expiresAt.isForever() ? 0 : sensor.expiresAt.remainingTime();
+    const qint64 remaining = std::max<qint64>(sensor.expiry.remainingMs(), 0);
     QVariantMap view{
         {QStringLiteral("endpoint"), sensor.endpoint},
         {QStringLiteral("upstream_endpoint"), upstreamEndpoint},

@@ -56,6 +56,8 @@ public:
     void start(qint64 delayMs, std::function<void()> callback);
     void stop();
     bool isActive() const;
+    // Milliseconds until it fires, or -1 when not scheduled.
+    qint64 remainingMs() const { return DeadlineScheduler::instance().remainingMs(handle_); }
 
 private:
     DeadlineScheduler::Handle handle_ = 0;
