@@ -40,7 +40,7 @@ void initCoapLibrary() {
     coap_startup();
     coap_set_log_handler(coapLogHandler);
     // libcoap formats every debug line even when nobody reads it: only pay for it when asked.
-    coap_set_log_level(lcCoap().isDebugEnabled() ? LOG_DEBUG
+    coap_set_log_level(lcCoap().isDebugEnabled()  ? LOG_DEBUG
                        : lcCoap().isInfoEnabled() ? LOG_INFO
                                                   : LOG_WARNING);
     coap_dtls_set_log_level(lcCoap().isDebugEnabled() ? LOG_DEBUG : LOG_WARNING);

@@ -2,9 +2,9 @@
 
 #include <coap3/coap.h>
 
+#include <QElapsedTimer>
 #include <QObject>
 #include <QSocketNotifier>
-#include <QElapsedTimer>
 #include <QTimer>
 
 namespace lwm2mgw {

@@ -28,7 +28,9 @@ QString uriPathOf(const coap_pdu_t* pdu) {
     return path.isEmpty() ? QStringLiteral("/") : path;
 }
 
-QString locationPathOf(const coap_pdu_t* pdu) { return joinedOptions(pdu, COAP_OPTION_LOCATION_PATH); }
+QString locationPathOf(const coap_pdu_t* pdu) {
+    return joinedOptions(pdu, COAP_OPTION_LOCATION_PATH);
+}
 
 QList<QByteArray> uriQueryOf(const coap_pdu_t* pdu) {
     QList<QByteArray> query;
@@ -105,7 +107,8 @@ void addUintOption(coap_pdu_t* pdu, coap_option_num_t number, quint32 value) {
 QString addressText(const coap_address_t* address) {
     unsigned char buffer[INET6_ADDRSTRLEN + 8];
     const size_t length = coap_print_addr(address, buffer, sizeof buffer);
-    return QString::fromLatin1(reinterpret_cast<const char*>(buffer), static_cast<qsizetype>(length));
+    return QString::fromLatin1(reinterpret_cast<const char*>(buffer),
+                               static_cast<qsizetype>(length));
 }
 
 }  // namespace lwm2mgw

@@ -7,7 +7,8 @@
 namespace lwm2mgw {
 
 QString CoapUri::toString() const {
-    const QString hostPart = host.contains(QLatin1Char(':')) ? QLatin1Char('[') + host + QLatin1Char(']') : host;
+    const QString hostPart =
+        host.contains(QLatin1Char(':')) ? QLatin1Char('[') + host + QLatin1Char(']') : host;
     QString text = (secure ? QStringLiteral("coaps://") : QStringLiteral("coap://")) + hostPart +
                    QLatin1Char(':') + QString::number(port);
     if (!path.isEmpty()) {
@@ -19,9 +20,8 @@ QString CoapUri::toString() const {
 std::optional<CoapUri> parseCoapUri(const QString& text, QString& error) {
     const QByteArray bytes = text.trimmed().toUtf8();
     coap_uri_t parsed;
-    if (bytes.isEmpty() ||
-        coap_split_uri(reinterpret_cast<const uint8_t*>(bytes.constData()),
-                       static_cast<size_t>(bytes.size()), &parsed) < 0) {
+    if (bytes.isEmpty() || coap_split_uri(reinterpret_cast<const uint8_t*>(bytes.constData()),
+                                          static_cast<size_t>(bytes.size()), &parsed) < 0) {
         error = QStringLiteral("'%1' is not a CoAP URI").arg(text);
         return std::nullopt;
     }
@@ -56,7 +56,8 @@ bool resolveCoapUri(const CoapUri& uri, coap_address_t& address, QString& error)
     const QByteArray port = QByteArray::number(uri.port);
     const int status = getaddrinfo(host.constData(), port.constData(), &hints, &results);
     if (status != 0 || !results) {
-        error = QStringLiteral("cannot resolve '%1': %2").arg(uri.host, QString::fromUtf8(gai_strerror(status)));
+        error = QStringLiteral("cannot resolve '%1': %2")
+                    .arg(uri.host, QString::fromUtf8(gai_strerror(status)));
         return false;
     }
     coap_address_init(&address);

@@ -12,7 +12,7 @@ struct CoapUri {
     bool secure = false;
     QString host;  // without IPv6 brackets
     quint16 port = 0;
-    QString path;  // without leading '/', empty for none
+    QString path;   // without leading '/', empty for none
     QString query;  // without '?', empty for none (listener URIs name their mode here)
 
     QString toString() const;

@@ -8,7 +8,9 @@
 namespace lwm2mgw {
 
 namespace {
-qint64 nowMs() { return QDeadlineTimer::current().deadline(); }
+qint64 nowMs() {
+    return QDeadlineTimer::current().deadline();
+}
 }  // namespace
 
 DeadlineScheduler::DeadlineScheduler(QObject* parent) : QObject(parent) {
@@ -21,9 +23,11 @@ DeadlineScheduler& DeadlineScheduler::instance() {
     return scheduler;
 }
 
-DeadlineScheduler::Handle DeadlineScheduler::schedule(qint64 delayMs, std::function<void()> callback) {
+DeadlineScheduler::Handle DeadlineScheduler::schedule(qint64 delayMs,
+                                                      std::function<void()> callback) {
     const Handle handle = next_++;
-    const auto it = byDeadline_.emplace(nowMs() + std::max<qint64>(delayMs, 0), Entry{handle, std::move(callback)});
+    const auto it = byDeadline_.emplace(nowMs() + std::max<qint64>(delayMs, 0),
+                                        Entry{handle, std::move(callback)});
     byHandle_.emplace(handle, it);
     if (it == byDeadline_.begin()) {
         arm();
@@ -76,6 +80,8 @@ void ScheduledDeadline::stop() {
     handle_ = 0;
 }
 
-bool ScheduledDeadline::isActive() const { return DeadlineScheduler::instance().isScheduled(handle_); }
+bool ScheduledDeadline::isActive() const {
+    return DeadlineScheduler::instance().isScheduled(handle_);
+}
 
 }  // namespace lwm2mgw

@@ -26,7 +26,7 @@ struct DownstreamRegistration {
     QString binding;
     QString smsNumber;
     bool queueMode = false;
-    QByteArray objectLinks;  // the link-format payload as the sensor sent it
+    QByteArray objectLinks;                  // the link-format payload as the sensor sent it
     QString rootPath = QStringLiteral("/");  // alternate path from </...>;rt="oma.lwm2m"
     SecurityModePlugin* plugin = nullptr;
     QDateTime registeredAt;

@@ -1,5 +1,6 @@
 #include "downstream_server.h"
 
+#include "catch_all_resource.h"
 #include "coap_message.h"
 #include "coap_uri.h"
 #include "registration_registry.h"
@@ -37,18 +38,21 @@ int onEvent(coap_session_t* session, const coap_event_t event) {
 
 RequestRelay* relayOf(coap_session_t* session);
 
-coap_response_t onResponse(coap_session_t* session, const coap_pdu_t*, const coap_pdu_t* received, const coap_mid_t) {
+coap_response_t onResponse(coap_session_t* session, const coap_pdu_t*, const coap_pdu_t* received,
+                           const coap_mid_t) {
     return relayOf(session)->handleSensorResponse(session, received);
 }
 
-void onNack(coap_session_t* session, const coap_pdu_t* sent, const coap_nack_reason_t reason, const coap_mid_t) {
+void onNack(coap_session_t* session, const coap_pdu_t* sent, const coap_nack_reason_t reason,
+            const coap_mid_t) {
     relayOf(session)->handleSensorNack(session, sent, reason);
 }
 
 }  // namespace
 
 DownstreamServer::DownstreamServer(SecurityModePlugin& plugin, RegistrationRegistry& registry,
-                                   RequestRelay& relay, const GatewayConfig& config, QObject* parent)
+                                   RequestRelay& relay, const GatewayConfig& config,
+                                   QObject* parent)
     : QObject(parent), plugin_(plugin), registry_(registry), relay_(relay), config_(config) {
     coap_context_t* context = coap_new_context(nullptr);
     if (!context) {
@@ -60,19 +64,18 @@ DownstreamServer::DownstreamServer(SecurityModePlugin& plugin, RegistrationRegis
     coap_register_event_handler(context, onEvent);
     coap_register_response_handler(context, onResponse);
     coap_register_nack_handler(context, onNack);
-    coap_resource_t* resource = coap_resource_unknown_init2(onRequest, 0);
-    for (coap_request_t method : {COAP_REQUEST_GET, COAP_REQUEST_POST, COAP_REQUEST_DELETE,
-                                  COAP_REQUEST_FETCH, COAP_REQUEST_PATCH, COAP_REQUEST_IPATCH}) {
-        coap_register_request_handler(resource, method, onRequest);
-    }
-    coap_add_resource(context, resource);
+    addCatchAllResource(context, onRequest);
     loop_ = new CoapEventLoop(context, this);
 }
 
-DownstreamServer::~DownstreamServer() { delete loop_; }
+DownstreamServer::~DownstreamServer() {
+    delete loop_;
+}
 
 namespace {
-RequestRelay* relayOf(coap_session_t* session) { return &serverOf(session)->relay(); }
+RequestRelay* relayOf(coap_session_t* session) {
+    return &serverOf(session)->relay();
+}
 }  // namespace
 
 QString DownstreamServer::listen(const QString& uri) {
@@ -83,7 +86,9 @@ QString DownstreamServer::listen(const QString& uri) {
     }
     if (parsed->secure != (plugin_.mode() != SecurityMode::NoSec)) {
         return QStringLiteral("%1: %2 listeners use %3")
-            .arg(uri, QString::fromUtf8(plugin_.name().data(), static_cast<qsizetype>(plugin_.name().size())),
+            .arg(uri,
+                 QString::fromUtf8(plugin_.name().data(),
+                                   static_cast<qsizetype>(plugin_.name().size())),
                  parsed->secure ? QStringLiteral("coap://") : QStringLiteral("coaps://"));
     }
     coap_address_t address;
@@ -109,15 +114,17 @@ bool DownstreamServer::admit(coap_session_t* session) {
     if (!state->admitted) {
         std::string reason;
         if (!plugin_.admitPeer(session, reason)) {
-            qCWarning(lcDownstream).noquote() << "refused peer" << addressText(coap_session_get_addr_remote(session))
-                                              << ":" << QString::fromStdString(reason);
+            qCWarning(lcDownstream).noquote()
+                << "refused peer" << addressText(coap_session_get_addr_remote(session)) << ":"
+                << QString::fromStdString(reason);
             return false;
         }
         state->admitted = true;
         // Give up on a silent sensor about when the relay answers 5.04, so that a request the
         // sensor never saw does not hold back the next ones (libcoap sends one CON at a time).
-        coap_session_set_ack_timeout(session, coap_fixed_point_t{static_cast<uint16_t>(config_.ackTimeoutMs / 1000),
-                                                                 static_cast<uint16_t>(config_.ackTimeoutMs % 1000)});
+        coap_session_set_ack_timeout(
+            session, coap_fixed_point_t{static_cast<uint16_t>(config_.ackTimeoutMs / 1000),
+                                        static_cast<uint16_t>(config_.ackTimeoutMs % 1000)});
         coap_session_set_max_retransmit(session, static_cast<uint16_t>(config_.maxRetransmit));
     }
     return true;
@@ -187,16 +194,16 @@ void DownstreamServer::closeLater(coap_session_t* session) {
 
 void DownstreamServer::handleEvent(coap_session_t* session, coap_event_t event) {
     switch (event) {
-    case COAP_EVENT_DTLS_CONNECTED:
-        // Admission right after the handshake, before the first request is read.
-        admit(session);
-        break;
-    case COAP_EVENT_SERVER_SESSION_DEL:
-        delete static_cast<DownstreamSessionState*>(coap_session_get_app_data(session));
-        coap_session_set_app_data(session, nullptr);
-        break;
-    default:
-        break;
+        case COAP_EVENT_DTLS_CONNECTED:
+            // Admission right after the handshake, before the first request is read.
+            admit(session);
+            break;
+        case COAP_EVENT_SERVER_SESSION_DEL:
+            delete static_cast<DownstreamSessionState*>(coap_session_get_app_data(session));
+            coap_session_set_app_data(session, nullptr);
+            break;
+        default:
+            break;
     }
 }
 

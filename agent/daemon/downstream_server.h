@@ -19,8 +19,8 @@ class RequestRelay;
 class DownstreamServer : public QObject {
     Q_OBJECT
 public:
-    DownstreamServer(SecurityModePlugin& plugin, RegistrationRegistry& registry, RequestRelay& relay,
-                     const GatewayConfig& config, QObject* parent = nullptr);
+    DownstreamServer(SecurityModePlugin& plugin, RegistrationRegistry& registry,
+                     RequestRelay& relay, const GatewayConfig& config, QObject* parent = nullptr);
     ~DownstreamServer() override;
 
     bool isValid() const { return loop_ != nullptr; }
@@ -32,8 +32,8 @@ public:
     CoapEventLoop* loop() const { return loop_; }
 
     // libcoap callbacks, routed here through the context's app data.
-    void handleRequest(coap_resource_t* resource, coap_session_t* session, const coap_pdu_t* request,
-                       const coap_string_t* query, coap_pdu_t* response);
+    void handleRequest(coap_resource_t* resource, coap_session_t* session,
+                       const coap_pdu_t* request, const coap_string_t* query, coap_pdu_t* response);
     void handleEvent(coap_session_t* session, coap_event_t event);
 
 private:

@@ -1,6 +1,7 @@
 #include "gateway_device_object.h"
 
 #include "coap_message.h"
+#include "content_format.h"
 #include "lwm2m_path.h"
 #include "registration_links.h"
 #include "relayed_answer.h"
@@ -16,11 +17,11 @@ namespace lwm2mgw {
 
 namespace {
 
-constexpr quint32 kTextPlain = 0;
-constexpr quint32 kLinkFormat = 40;
-constexpr quint32 kSenmlJson = 110;
-constexpr quint32 kSenmlCbor = 112;
-constexpr quint32 kTlv = 11542;
+using lwm2m::kLinkFormat;
+using lwm2m::kSenmlCbor;
+using lwm2m::kSenmlJson;
+using lwm2m::kTextPlain;
+using lwm2m::kTlv;
 constexpr std::uint16_t kDeviceObject = 3;
 
 using ResourceValue = std::variant<std::string, std::int64_t>;
@@ -83,7 +84,8 @@ void addSenml(std::vector<lwm2m::SenmlRecord>& records, const DeviceResource& re
 }
 
 QByteArray bytesOf(const std::vector<std::uint8_t>& bytes) {
-    return QByteArray(reinterpret_cast<const char*>(bytes.data()), static_cast<qsizetype>(bytes.size()));
+    return QByteArray(reinterpret_cast<const char*>(bytes.data()),
+                      static_cast<qsizetype>(bytes.size()));
 }
 
 QString readSerialNumber() {
@@ -103,7 +105,8 @@ GatewayDeviceObject::GatewayDeviceObject() : serialNumber_(readSerialNumber()) {
 
 QByteArray GatewayDeviceObject::objectLinks() {
     lwm2m::RegistrationLinks links;
-    links.contentFormats = {static_cast<std::uint16_t>(kSenmlJson), static_cast<std::uint16_t>(kTlv)};
+    links.contentFormats = {static_cast<std::uint16_t>(kSenmlJson),
+                            static_cast<std::uint16_t>(kTlv)};
     links.objects.push_back(lwm2m::ObjectLink{kDeviceObject, std::uint16_t{0}, std::nullopt});
     const std::string text = lwm2m::writeRegistrationLinks(links);
     return QByteArray::fromStdString(text);
@@ -112,9 +115,12 @@ QByteArray GatewayDeviceObject::objectLinks() {
 void GatewayDeviceObject::handleServerRequest(UpstreamRegistration&, coap_resource_t* resource,
                                               coap_session_t* session, const coap_pdu_t* request,
                                               const coap_string_t* query, coap_pdu_t* response) {
-    auto answer = [&](RelayedAnswer reply) { reply.writeResponse(resource, session, request, query, response); };
+    auto answer = [&](RelayedAnswer reply) {
+        reply.writeResponse(resource, session, request, query, response);
+    };
     const QByteArray pathText = uriPathOf(request).toUtf8();
-    const auto path = lwm2m::parseLwm2mPath(std::string_view(pathText.constData(), static_cast<size_t>(pathText.size())));
+    const auto path = lwm2m::parseLwm2mPath(
+        std::string_view(pathText.constData(), static_cast<size_t>(pathText.size())));
     if (!path || !path.value().object || *path.value().object != kDeviceObject ||
         (path.value().instance && *path.value().instance != 0) || path.value().resourceInstance) {
         answer(RelayedAnswer::error(404));
@@ -171,9 +177,10 @@ void GatewayDeviceObject::handleServerRequest(UpstreamRegistration&, coap_resour
         }
         reply.contentFormat = *accept;
         reply.payload = bytesOf(*accept == kSenmlJson ? lwm2m::encodeSenmlJson(records)
-                                                       : lwm2m::encodeSenmlCbor(records));
+                                                      : lwm2m::encodeSenmlCbor(records));
     } else {
-        answer(RelayedAnswer::error(406, "the Device object is served as text, TLV, SenML JSON or CBOR"));
+        answer(RelayedAnswer::error(
+            406, "the Device object is served as text, TLV, SenML JSON or CBOR"));
         return;
     }
     answer(reply);

@@ -37,7 +37,8 @@ void raiseFileLimit() {
 }
 
 bool helpRequested(const QStringList& arguments) {
-    return arguments.contains(QStringLiteral("--help")) || arguments.contains(QStringLiteral("-h")) ||
+    return arguments.contains(QStringLiteral("--help")) ||
+           arguments.contains(QStringLiteral("-h")) ||
            arguments.contains(QStringLiteral("--help-all"));
 }
 
@@ -46,7 +47,8 @@ bool helpRequested(const QStringList& arguments) {
 int main(int argc, char** argv) {
     // The bus options are the control interface's, not the gateway configuration's.
     QString busError;
-    const std::optional<lwm2mgw::dbus::BusChoice> bus = lwm2mgw::dbus::takeBusOptions(argc, argv, busError);
+    const std::optional<lwm2mgw::dbus::BusChoice> bus =
+        lwm2mgw::dbus::takeBusOptions(argc, argv, busError);
     if (!bus) {
         std::fprintf(stderr, "lwm2m-gatewayd: %s\n", qPrintable(busError));
         return 2;
@@ -56,10 +58,12 @@ int main(int argc, char** argv) {
     QCoreApplication::setApplicationVersion(QStringLiteral(LWM2MGW_VERSION));
     qSetMessagePattern(QStringLiteral("%{if-category}%{category}: %{endif}%{message}"));
     // Debug output on demand only: QT_LOGGING_RULES="lwm2mgw.*.debug=true" overrides this.
-    QLoggingCategory::setFilterRules(QStringLiteral("lwm2mgw.*.debug=false\nlwm2mgw.coap.info=false"));
+    QLoggingCategory::setFilterRules(
+        QStringLiteral("lwm2mgw.*.debug=false\nlwm2mgw.coap.info=false"));
 
     int exitCode = 0;
-    std::optional<lwm2mgw::GatewayConfig> config = lwm2mgw::GatewayConfig::fromCommandLine(app, exitCode);
+    std::optional<lwm2mgw::GatewayConfig> config =
+        lwm2mgw::GatewayConfig::fromCommandLine(app, exitCode);
     if (!config) {
         if (exitCode == 0 && helpRequested(app.arguments())) {
             std::fprintf(stdout, "%s", qPrintable(lwm2mgw::dbus::busOptionsHelp()));
@@ -81,7 +85,7 @@ int main(int argc, char** argv) {
         gateway.stop();
     });
     QObject::connect(&gateway, &lwm2mgw::Gateway::stopped, &app, &QCoreApplication::quit);
-    struct sigaction action{};
+    struct sigaction action {};
     action.sa_handler = onSignal;
     sigemptyset(&action.sa_mask);
     sigaction(SIGINT, &action, nullptr);
@@ -93,15 +97,18 @@ int main(int argc, char** argv) {
     lwm2mgw::dbus::registerDbusTypes();
     QDBusConnection connection = bus->connect(QStringLiteral("lwm2mgw-control"));
     if (!connection.isConnected()) {
-        std::fprintf(stderr, "lwm2m-gatewayd: cannot connect to the %s: %s\n", qPrintable(bus->describe()),
-                     qPrintable(connection.lastError().message()));
+        std::fprintf(stderr, "lwm2m-gatewayd: cannot connect to the %s: %s\n",
+                     qPrintable(bus->describe()), qPrintable(connection.lastError().message()));
         if (busRequired) {
             return 1;
         }
     } else if (connection.interface()->isServiceRegistered(lwm2mgw::dbus::kServiceName)) {
-        // Checked before any network traffic, so a second instance leaves the first's sensors alone.
-        std::fprintf(stderr, "lwm2m-gatewayd: %s is already taken on the %s: another lwm2m-gatewayd is running\n",
-                     qPrintable(lwm2mgw::dbus::kServiceName), qPrintable(bus->describe()));
+        // Checked before any network traffic, so a second instance leaves the first's sensors
+        // alone.
+        std::fprintf(
+            stderr,
+            "lwm2m-gatewayd: %s is already taken on the %s: another lwm2m-gatewayd is running\n",
+            qPrintable(lwm2mgw::dbus::kServiceName), qPrintable(bus->describe()));
         if (busRequired) {
             return 1;
         }
@@ -113,7 +120,8 @@ int main(int argc, char** argv) {
     }
     // Published after start(): once the name is on the bus (what Type=dbus waits for), the
     // listeners are open and every call can be answered.
-    lwm2mgw::dbus::GatewayService service(gateway, QCoreApplication::applicationVersion(), bus->kind != lwm2mgw::dbus::BusChoice::Kind::Session);
+    lwm2mgw::dbus::GatewayService service(gateway, QCoreApplication::applicationVersion(),
+                                          bus->kind != lwm2mgw::dbus::BusChoice::Kind::Session);
     if (connection.isConnected()) {
         if (const QString error = service.publish(connection); !error.isEmpty()) {
             std::fprintf(stderr, "lwm2m-gatewayd: %s\n", qPrintable(error));

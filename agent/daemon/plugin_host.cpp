@@ -13,14 +13,14 @@ namespace lwm2mgw {
 
 QString securityModeName(SecurityMode mode) {
     switch (mode) {
-    case SecurityMode::PreSharedKey:
-        return QStringLiteral("psk");
-    case SecurityMode::RawPublicKey:
-        return QStringLiteral("rpk");
-    case SecurityMode::Certificate:
-        return QStringLiteral("x509");
-    case SecurityMode::NoSec:
-        return QStringLiteral("nosec");
+        case SecurityMode::PreSharedKey:
+            return QStringLiteral("psk");
+        case SecurityMode::RawPublicKey:
+            return QStringLiteral("rpk");
+        case SecurityMode::Certificate:
+            return QStringLiteral("x509");
+        case SecurityMode::NoSec:
+            return QStringLiteral("nosec");
     }
     return QStringLiteral("mode-%1").arg(static_cast<int>(mode));
 }
@@ -68,8 +68,9 @@ void PluginHostImpl::loadFile(const QString& path) {
     const auto create =
         reinterpret_cast<lwm2mgw_plugin_create_fn>(library->resolve("lwm2mgw_plugin_create"));
     if (!version || !create) {
-        skip(QStringLiteral("not a security-mode plugin (no lwm2mgw_plugin_api_version / "
-                            "lwm2mgw_plugin_create)"));
+        skip(
+            QStringLiteral("not a security-mode plugin (no lwm2mgw_plugin_api_version / "
+                           "lwm2mgw_plugin_create)"));
         return;
     }
     const PluginApiVersion built = version();
@@ -86,7 +87,8 @@ void PluginHostImpl::loadFile(const QString& path) {
         skip(QStringLiteral("its create function returned no plugin"));
         return;
     }
-    report.name = QString::fromUtf8(plugin->name().data(), static_cast<qsizetype>(plugin->name().size()));
+    report.name =
+        QString::fromUtf8(plugin->name().data(), static_cast<qsizetype>(plugin->name().size()));
     report.mode = plugin->mode();
     std::string reason;
     if (!plugin->selfCheck(reason)) {
@@ -120,7 +122,8 @@ std::optional<PskCredential> PluginHostImpl::findPskByIdentity(std::string_view 
     }
     auto match = store_->pskKeyForIdentity(identity);
     if (!match) {
-        qCWarning(lcPlugins).noquote() << "PSK lookup failed:" << QString::fromStdString(match.error().message);
+        qCWarning(lcPlugins).noquote()
+            << "PSK lookup failed:" << QString::fromStdString(match.error().message);
         return std::nullopt;
     }
     if (!match.value()) {
@@ -129,13 +132,15 @@ std::optional<PskCredential> PluginHostImpl::findPskByIdentity(std::string_view 
     return PskCredential{match.value()->endpoint, std::string(match.value()->key.view())};
 }
 
-std::optional<std::string> PluginHostImpl::findEndpointForRawPublicKey(std::string_view subjectPublicKeyInfoDer) {
+std::optional<std::string> PluginHostImpl::findEndpointForRawPublicKey(
+    std::string_view subjectPublicKeyInfoDer) {
     if (!store_) {
         return std::nullopt;
     }
     auto endpoint = store_->endpointForRpk(subjectPublicKeyInfoDer);
     if (!endpoint) {
-        qCWarning(lcPlugins).noquote() << "RPK lookup failed:" << QString::fromStdString(endpoint.error().message);
+        qCWarning(lcPlugins).noquote()
+            << "RPK lookup failed:" << QString::fromStdString(endpoint.error().message);
         return std::nullopt;
     }
     return endpoint.value();
@@ -148,7 +153,8 @@ std::vector<std::string> PluginHostImpl::downstreamTrustAnchors() {
     }
     auto stored = store_->trustAnchors();
     if (!stored) {
-        qCWarning(lcPlugins).noquote() << "cannot read trust anchors:" << QString::fromStdString(stored.error().message);
+        qCWarning(lcPlugins).noquote()
+            << "cannot read trust anchors:" << QString::fromStdString(stored.error().message);
         return anchors;
     }
     for (const credstore::TrustAnchor& anchor : stored.value()) {
@@ -165,8 +171,8 @@ std::optional<std::string> readDer(const QString& path, const char* what) {
     }
     QFile file(path);
     if (!file.open(QIODevice::ReadOnly)) {
-        qCCritical(lcPlugins).noquote() << "cannot read the gateway's" << what << "from" << path << ":"
-                                        << file.errorString();
+        qCCritical(lcPlugins).noquote()
+            << "cannot read the gateway's" << what << "from" << path << ":" << file.errorString();
         return std::nullopt;
     }
     return file.readAll().toStdString();
@@ -179,13 +185,17 @@ std::optional<LocalCredential> PluginHostImpl::downstreamLocalCredential(Securit
     std::optional<std::string> publicPart;
     std::optional<std::string> privatePart;
     if (mode == SecurityMode::RawPublicKey) {
-        publicPart = readDer(localFiles_.rpkPublicKey, "raw public key (downstream/rpk_public_key)");
-        privatePart = readDer(localFiles_.rpkPrivateKey, "private key (downstream/rpk_private_key)");
+        publicPart =
+            readDer(localFiles_.rpkPublicKey, "raw public key (downstream/rpk_public_key)");
+        privatePart =
+            readDer(localFiles_.rpkPrivateKey, "private key (downstream/rpk_private_key)");
     } else if (mode == SecurityMode::Certificate) {
         publicPart = readDer(localFiles_.certificate, "certificate (downstream/certificate)");
-        privatePart = readDer(localFiles_.certificateKey, "private key (downstream/certificate_key)");
+        privatePart =
+            readDer(localFiles_.certificateKey, "private key (downstream/certificate_key)");
         for (const QString& path : localFiles_.certificateChain) {
-            if (std::optional<std::string> intermediate = readDer(path, "intermediate certificate")) {
+            if (std::optional<std::string> intermediate =
+                    readDer(path, "intermediate certificate")) {
                 credential.chain.push_back(std::move(*intermediate));
             }
         }
@@ -201,18 +211,18 @@ std::optional<LocalCredential> PluginHostImpl::downstreamLocalCredential(Securit
 void PluginHostImpl::log(LogLevel level, std::string_view message) {
     const QString text = QString::fromUtf8(message.data(), static_cast<qsizetype>(message.size()));
     switch (level) {
-    case LogLevel::Debug:
-        qCDebug(lcPlugins).noquote() << text;
-        break;
-    case LogLevel::Info:
-        qCInfo(lcPlugins).noquote() << text;
-        break;
-    case LogLevel::Warning:
-        qCWarning(lcPlugins).noquote() << text;
-        break;
-    case LogLevel::Critical:
-        qCCritical(lcPlugins).noquote() << text;
-        break;
+        case LogLevel::Debug:
+            qCDebug(lcPlugins).noquote() << text;
+            break;
+        case LogLevel::Info:
+            qCInfo(lcPlugins).noquote() << text;
+            break;
+        case LogLevel::Warning:
+            qCWarning(lcPlugins).noquote() << text;
+            break;
+        case LogLevel::Critical:
+            qCCritical(lcPlugins).noquote() << text;
+            break;
     }
 }
 

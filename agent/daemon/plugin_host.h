@@ -42,7 +42,8 @@ public:
 
     void log(LogLevel level, std::string_view message) override;
     std::optional<PskCredential> findPskByIdentity(std::string_view identity) override;
-    std::optional<std::string> findEndpointForRawPublicKey(std::string_view subjectPublicKeyInfoDer) override;
+    std::optional<std::string> findEndpointForRawPublicKey(
+        std::string_view subjectPublicKeyInfoDer) override;
     std::vector<std::string> downstreamTrustAnchors() override;
     std::optional<LocalCredential> downstreamLocalCredential(SecurityMode mode) override;
 

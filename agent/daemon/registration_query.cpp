@@ -10,7 +10,9 @@ namespace {
 constexpr int kDefaultLifetimeSeconds = 86400;
 constexpr qsizetype kMaxEndpointNameLength = 255;
 
-RegistrationQueryError badRequest(const QString& message) { return {400, message}; }
+RegistrationQueryError badRequest(const QString& message) {
+    return {400, message};
+}
 
 bool validBinding(const QString& binding) {
     // LwM2M 1.0 bindings are U, UQ, S, SQ, US, UQS; 1.1 adds N and T and moves Q to its own
@@ -55,8 +57,8 @@ std::variant<RegistrationQuery, RegistrationQueryError> parseRegistrationQuery(
         const QByteArray name = equals < 0 ? item : item.left(equals);
         const QString value = equals < 0 ? QString() : QString::fromUtf8(item.mid(equals + 1));
         if (seen.contains(name)) {
-            return badRequest(QStringLiteral("query parameter '%1' given twice")
-                                  .arg(QString::fromUtf8(name)));
+            return badRequest(
+                QStringLiteral("query parameter '%1' given twice").arg(QString::fromUtf8(name)));
         }
         seen.insert(name);
         if (name == "ep") {
@@ -64,28 +66,33 @@ std::variant<RegistrationQuery, RegistrationQueryError> parseRegistrationQuery(
                 continue;  // Not an Update parameter; the registration id names the endpoint.
             }
             if (!validEndpointName(value)) {
-                return badRequest(QStringLiteral("endpoint name (ep) is empty, too long or has "
-                                                 "control characters"));
+                return badRequest(
+                    QStringLiteral("endpoint name (ep) is empty, too long or has "
+                                   "control characters"));
             }
             result.endpoint = value;
         } else if (name == "lt") {
             bool ok = false;
             const qlonglong lifetime = value.toLongLong(&ok);
             if (!ok || lifetime <= 0 || lifetime > 0x7fffffff) {
-                return badRequest(QStringLiteral("lifetime (lt) '%1' is not a positive integer").arg(value));
+                return badRequest(
+                    QStringLiteral("lifetime (lt) '%1' is not a positive integer").arg(value));
             }
             result.lifetimeSeconds = static_cast<int>(lifetime);
         } else if (name == "lwm2m") {
             if (operation == RegistrationOperation::Update) {
                 continue;
             }
-            static const QRegularExpression versionPattern(QStringLiteral("^[0-9]{1,3}\\.[0-9]{1,3}$"));
+            static const QRegularExpression versionPattern(
+                QStringLiteral("^[0-9]{1,3}\\.[0-9]{1,3}$"));
             if (!versionPattern.match(value).hasMatch()) {
-                return badRequest(QStringLiteral("LwM2M version (lwm2m) '%1' is malformed").arg(value));
+                return badRequest(
+                    QStringLiteral("LwM2M version (lwm2m) '%1' is malformed").arg(value));
             }
             if (!isServedLwm2mVersion(value)) {
                 return RegistrationQueryError{
-                    412, QStringLiteral("LwM2M version %1 is not served (1.0 and 1.1 are)").arg(value)};
+                    412,
+                    QStringLiteral("LwM2M version %1 is not served (1.0 and 1.1 are)").arg(value)};
             }
             result.lwm2mVersion = value;
         } else if (name == "b") {

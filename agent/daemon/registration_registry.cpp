@@ -1,6 +1,7 @@
 #include "registration_registry.h"
 
 #include "coap_message.h"
+#include "content_format.h"
 #include "registration_links.h"
 #include "registration_query.h"
 
@@ -14,7 +15,7 @@ namespace lwm2mgw {
 
 namespace {
 
-constexpr quint32 kLinkFormat = 40;
+using lwm2m::kLinkFormat;
 // Network delay between the sensor's Update and its arrival here.
 constexpr int kExpiryGraceMs = 1000;
 
@@ -47,14 +48,14 @@ bool peerMayUse(SecurityModePlugin* plugin, coap_session_t* session, const QStri
 
 QString registrationEndText(RegistrationEnd end) {
     switch (end) {
-    case RegistrationEnd::Deregistered:
-        return QStringLiteral("de-registered");
-    case RegistrationEnd::Expired:
-        return QStringLiteral("lifetime expired");
-    case RegistrationEnd::Replaced:
-        return QStringLiteral("replaced by a new registration");
-    case RegistrationEnd::Shutdown:
-        return QStringLiteral("gateway shutting down");
+        case RegistrationEnd::Deregistered:
+            return QStringLiteral("de-registered");
+        case RegistrationEnd::Expired:
+            return QStringLiteral("lifetime expired");
+        case RegistrationEnd::Replaced:
+            return QStringLiteral("replaced by a new registration");
+        case RegistrationEnd::Shutdown:
+            return QStringLiteral("gateway shutting down");
     }
     return {};
 }
@@ -65,36 +66,42 @@ RegistrationRegistry::~RegistrationRegistry() {
     qDeleteAll(byId_);
 }
 
-RegistrationRegistry::Outcome RegistrationRegistry::handleRegister(coap_session_t* session, SecurityModePlugin* plugin,
-                                          const coap_pdu_t* request, coap_pdu_t* response) {
+RegistrationRegistry::Outcome RegistrationRegistry::handleRegister(coap_session_t* session,
+                                                                   SecurityModePlugin* plugin,
+                                                                   const coap_pdu_t* request,
+                                                                   coap_pdu_t* response) {
     const QString peer = addressText(coap_session_get_addr_remote(session));
-    const auto parsed = parseRegistrationQuery(uriQueryOf(request), RegistrationOperation::Register);
+    const auto parsed =
+        parseRegistrationQuery(uriQueryOf(request), RegistrationOperation::Register);
     if (const auto* error = std::get_if<RegistrationQueryError>(&parsed)) {
-        qCWarning(lcDownstream).noquote() << "Register from" << peer << "refused:" << error->message;
+        qCWarning(lcDownstream).noquote()
+            << "Register from" << peer << "refused:" << error->message;
         refuse(response, error->code, error->message);
         return Outcome::Served;
     }
     const RegistrationQuery& query = std::get<RegistrationQuery>(parsed);
     if (!contentFormatIsLinkFormat(request)) {
-        qCWarning(lcDownstream).noquote() << "Register from" << peer << "refused: payload is not link format";
+        qCWarning(lcDownstream).noquote()
+            << "Register from" << peer << "refused: payload is not link format";
         refuse(response, 415, QStringLiteral("object links must be application/link-format (40)"));
         return Outcome::Served;
     }
     const QByteArray payload = payloadOf(request);
-    const auto links = lwm2m::parseRegistrationLinks(std::string_view(payload.constData(), static_cast<size_t>(payload.size())));
+    const auto links = lwm2m::parseRegistrationLinks(
+        std::string_view(payload.constData(), static_cast<size_t>(payload.size())));
     if (!links) {
         const QString message = QStringLiteral("malformed object links at byte %1: %2")
                                     .arg(links.error().offset)
                                     .arg(QString::fromStdString(links.error().message));
-        qCWarning(lcDownstream).noquote() << "Register of" << *query.endpoint << "from" << peer
-                                          << "refused:" << message;
+        qCWarning(lcDownstream).noquote()
+            << "Register of" << *query.endpoint << "from" << peer << "refused:" << message;
         refuse(response, 400, message);
         return Outcome::Served;
     }
     QString reason;
     if (!peerMayUse(plugin, session, *query.endpoint, reason)) {
-        qCWarning(lcDownstream).noquote() << "Register of" << *query.endpoint << "from" << peer
-                                          << "forbidden:" << reason;
+        qCWarning(lcDownstream).noquote()
+            << "Register of" << *query.endpoint << "from" << peer << "forbidden:" << reason;
         refuse(response, 403, QStringLiteral("endpoint name does not match the credentials"));
         return Outcome::Forbidden;
     }
@@ -121,16 +128,19 @@ RegistrationRegistry::Outcome RegistrationRegistry::handleRegister(coap_session_
 
     coap_pdu_set_code(response, COAP_RESPONSE_CODE_CREATED);
     addPathOptions(response, COAP_OPTION_LOCATION_PATH, QStringLiteral("rd/") + registration->id);
-    qCInfo(lcDownstream).noquote() << "registered" << registration->endpoint << "from" << peer
-                                   << "as rd/" + registration->id << "lt" << registration->lifetimeSeconds
-                                   << "lwm2m" << registration->lwm2mVersion << "b" << registration->binding;
+    qCInfo(lcDownstream).noquote()
+        << "registered" << registration->endpoint << "from" << peer << "as rd/" + registration->id
+        << "lt" << registration->lifetimeSeconds << "lwm2m" << registration->lwm2mVersion << "b"
+        << registration->binding;
     emit registered(registration);
     return Outcome::Served;
 }
 
-RegistrationRegistry::Outcome RegistrationRegistry::handleUpdate(const QString& id, coap_session_t* session,
-                                        SecurityModePlugin* plugin, const coap_pdu_t* request,
-                                        coap_pdu_t* response) {
+RegistrationRegistry::Outcome RegistrationRegistry::handleUpdate(const QString& id,
+                                                                 coap_session_t* session,
+                                                                 SecurityModePlugin* plugin,
+                                                                 const coap_pdu_t* request,
+                                                                 coap_pdu_t* response) {
     DownstreamRegistration* registration = byId(id);
     if (!registration) {
         refuse(response, 404, QStringLiteral("no registration rd/%1").arg(id));
@@ -138,13 +148,15 @@ RegistrationRegistry::Outcome RegistrationRegistry::handleUpdate(const QString& 
     }
     const auto parsed = parseRegistrationQuery(uriQueryOf(request), RegistrationOperation::Update);
     if (const auto* error = std::get_if<RegistrationQueryError>(&parsed)) {
-        qCWarning(lcDownstream).noquote() << "Update of" << registration->endpoint << "refused:" << error->message;
+        qCWarning(lcDownstream).noquote()
+            << "Update of" << registration->endpoint << "refused:" << error->message;
         refuse(response, error->code, error->message);
         return Outcome::Served;
     }
     QString reason;
     if (!peerMayUse(plugin, session, registration->endpoint, reason)) {
-        qCWarning(lcDownstream).noquote() << "Update of" << registration->endpoint << "forbidden:" << reason;
+        qCWarning(lcDownstream).noquote()
+            << "Update of" << registration->endpoint << "forbidden:" << reason;
         refuse(response, 403, QStringLiteral("endpoint name does not match the credentials"));
         return Outcome::Forbidden;
     }
@@ -152,15 +164,18 @@ RegistrationRegistry::Outcome RegistrationRegistry::handleUpdate(const QString& 
     std::optional<QString> newRootPath;
     if (!payload.isEmpty()) {
         if (!contentFormatIsLinkFormat(request)) {
-            refuse(response, 415, QStringLiteral("object links must be application/link-format (40)"));
+            refuse(response, 415,
+                   QStringLiteral("object links must be application/link-format (40)"));
             return Outcome::Served;
         }
-        const auto links = lwm2m::parseRegistrationLinks(std::string_view(payload.constData(), static_cast<size_t>(payload.size())));
+        const auto links = lwm2m::parseRegistrationLinks(
+            std::string_view(payload.constData(), static_cast<size_t>(payload.size())));
         if (!links) {
             const QString message = QStringLiteral("malformed object links at byte %1: %2")
                                         .arg(links.error().offset)
                                         .arg(QString::fromStdString(links.error().message));
-            qCWarning(lcDownstream).noquote() << "Update of" << registration->endpoint << "refused:" << message;
+            qCWarning(lcDownstream).noquote()
+                << "Update of" << registration->endpoint << "refused:" << message;
             refuse(response, 400, message);
             return Outcome::Served;
         }
@@ -177,7 +192,8 @@ RegistrationRegistry::Outcome RegistrationRegistry::handleUpdate(const QString& 
         registration->smsNumber = *query.smsNumber;
     }
     if (query.queueMode || query.binding) {
-        registration->queueMode = query.queueMode || registration->binding.contains(QLatin1Char('Q'));
+        registration->queueMode =
+            query.queueMode || registration->binding.contains(QLatin1Char('Q'));
     }
     const bool linksChanged = newRootPath && payload != registration->objectLinks;
     if (newRootPath) {
@@ -189,13 +205,16 @@ RegistrationRegistry::Outcome RegistrationRegistry::handleUpdate(const QString& 
     registration->lastUpdateAt = QDateTime::currentDateTimeUtc();
     restartExpiry(*registration);
     coap_pdu_set_code(response, COAP_RESPONSE_CODE_CHANGED);
-    qCDebug(lcDownstream).noquote() << "updated" << registration->endpoint << (linksChanged ? "with new object links" : "");
+    qCDebug(lcDownstream).noquote()
+        << "updated" << registration->endpoint << (linksChanged ? "with new object links" : "");
     emit updated(registration, linksChanged);
     return Outcome::Served;
 }
 
-RegistrationRegistry::Outcome RegistrationRegistry::handleDeregister(const QString& id, coap_session_t* session,
-                                            SecurityModePlugin* plugin, coap_pdu_t* response) {
+RegistrationRegistry::Outcome RegistrationRegistry::handleDeregister(const QString& id,
+                                                                     coap_session_t* session,
+                                                                     SecurityModePlugin* plugin,
+                                                                     coap_pdu_t* response) {
     DownstreamRegistration* registration = byId(id);
     if (!registration) {
         refuse(response, 404, QStringLiteral("no registration rd/%1").arg(id));
@@ -203,7 +222,8 @@ RegistrationRegistry::Outcome RegistrationRegistry::handleDeregister(const QStri
     }
     QString reason;
     if (!peerMayUse(plugin, session, registration->endpoint, reason)) {
-        qCWarning(lcDownstream).noquote() << "De-register of" << registration->endpoint << "forbidden:" << reason;
+        qCWarning(lcDownstream).noquote()
+            << "De-register of" << registration->endpoint << "forbidden:" << reason;
         refuse(response, 403, QStringLiteral("endpoint name does not match the credentials"));
         return Outcome::Forbidden;
     }
@@ -213,13 +233,17 @@ RegistrationRegistry::Outcome RegistrationRegistry::handleDeregister(const QStri
     return Outcome::Served;
 }
 
-DownstreamRegistration* RegistrationRegistry::byId(const QString& id) const { return byId_.value(id); }
+DownstreamRegistration* RegistrationRegistry::byId(const QString& id) const {
+    return byId_.value(id);
+}
 
 DownstreamRegistration* RegistrationRegistry::byEndpoint(const QString& endpoint) const {
     return byEndpoint_.value(endpoint);
 }
 
-QList<DownstreamRegistration*> RegistrationRegistry::registrations() const { return byId_.values(); }
+QList<DownstreamRegistration*> RegistrationRegistry::registrations() const {
+    return byId_.values();
+}
 
 void RegistrationRegistry::clear() {
     const QList<QString> ids = byId_.keys();
@@ -243,8 +267,9 @@ void RegistrationRegistry::restartExpiry(DownstreamRegistration& registration) {
     const QString id = registration.id;
     registration.expiry.start(ms, [this, id] {
         if (DownstreamRegistration* expired = byId(id)) {
-            qCInfo(lcDownstream).noquote() << "registration of" << expired->endpoint << "expired after"
-                                           << expired->lifetimeSeconds << "s without an Update";
+            qCInfo(lcDownstream).noquote()
+                << "registration of" << expired->endpoint << "expired after"
+                << expired->lifetimeSeconds << "s without an Update";
             remove(id, RegistrationEnd::Expired);
         }
     });

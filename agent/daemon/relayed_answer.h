@@ -24,8 +24,8 @@ struct RelayedAnswer {
     static RelayedAnswer error(int code, const QByteArray& diagnostic = {});
 
     // Writes this answer into a response PDU of a request handler; large bodies go block-wise.
-    void writeResponse(coap_resource_t* resource, coap_session_t* session, const coap_pdu_t* request,
-                       const coap_string_t* query, coap_pdu_t* response,
+    void writeResponse(coap_resource_t* resource, coap_session_t* session,
+                       const coap_pdu_t* request, const coap_string_t* query, coap_pdu_t* response,
                        std::optional<quint32> observe = std::nullopt) const;
 };
 

@@ -25,33 +25,36 @@ QByteArray exchangeKey(const coap_session_t* session, const QByteArray& token) {
     return key + token;
 }
 
-qint64 nowMs() { return QDeadlineTimer::current().deadline(); }
+qint64 nowMs() {
+    return QDeadlineTimer::current().deadline();
+}
 
 // Options relayed unchanged. Uri-Path is rebuilt (the sensor may use an alternate path); Block,
 // Size, Uri-Host/Port and Proxy options belong to one hop only.
 bool isEndToEndRequestOption(coap_option_num_t number) {
     switch (number) {
-    case COAP_OPTION_URI_PATH:
-    case COAP_OPTION_URI_HOST:
-    case COAP_OPTION_URI_PORT:
-    case COAP_OPTION_BLOCK1:
-    case COAP_OPTION_BLOCK2:
-    case COAP_OPTION_SIZE1:
-    case COAP_OPTION_SIZE2:
-    case COAP_OPTION_PROXY_URI:
-    case COAP_OPTION_PROXY_SCHEME:
-    case COAP_OPTION_RTAG:
-    case COAP_OPTION_HOP_LIMIT:
-        return false;
-    default:
-        return true;
+        case COAP_OPTION_URI_PATH:
+        case COAP_OPTION_URI_HOST:
+        case COAP_OPTION_URI_PORT:
+        case COAP_OPTION_BLOCK1:
+        case COAP_OPTION_BLOCK2:
+        case COAP_OPTION_SIZE1:
+        case COAP_OPTION_SIZE2:
+        case COAP_OPTION_PROXY_URI:
+        case COAP_OPTION_PROXY_SCHEME:
+        case COAP_OPTION_RTAG:
+        case COAP_OPTION_HOP_LIMIT:
+            return false;
+        default:
+            return true;
     }
 }
 
 // RFC 7641 3.4: is observe value `next` (received now) fresher than `last`?
 bool isFresher(quint32 last, quint32 next, qint64 msSinceLast) {
     constexpr quint32 half = 1u << 23;
-    return (last < next && next - last < half) || (last > next && last - next > half) || msSinceLast > 128000;
+    return (last < next && next - last < half) || (last > next && last - next > half) ||
+           msSinceLast > 128000;
 }
 
 void copyRequestOptions(const coap_pdu_t* from, coap_pdu_t* to, bool dropObserve) {
@@ -138,9 +141,10 @@ RequestRelay::~RequestRelay() {
     }
 }
 
-void RequestRelay::handleServerRequest(UpstreamRegistration& registration, coap_resource_t* resource,
-                                       coap_session_t* session, const coap_pdu_t* request,
-                                       const coap_string_t* query, coap_pdu_t* response) {
+void RequestRelay::handleServerRequest(UpstreamRegistration& registration,
+                                       coap_resource_t* resource, coap_session_t* session,
+                                       const coap_pdu_t* request, const coap_string_t* query,
+                                       coap_pdu_t* response) {
     const QByteArray token = tokenOf(request);
     const QByteArray upKey = exchangeKey(session, token);
     const coap_mid_t mid = coap_pdu_get_mid(request);
@@ -160,7 +164,8 @@ void RequestRelay::handleServerRequest(UpstreamRegistration& registration, coap_
         return;
     }
     if (const auto cached = lastAnswers_.find(session);
-        confirmable && cached != lastAnswers_.end() && cached->mid == mid && cached->token == token) {
+        confirmable && cached != lastAnswers_.end() && cached->mid == mid &&
+        cached->token == token) {
         // Our piggybacked answer was lost: send it again rather than repeat the request.
         cached->answer.writeResponse(resource, session, request, query, response, cached->observe);
         return;
@@ -192,8 +197,9 @@ void RequestRelay::handleServerRequest(UpstreamRegistration& registration, coap_
         if (Observation* observation = observationsByUpstream_.value(upKey)) {
             exchange->kind = ExchangeKind::ObserveCancellation;
             exchange->downstreamToken = observation->downstreamToken;
-            coap_binary_t downToken{static_cast<size_t>(observation->downstreamToken.size()),
-                                    reinterpret_cast<uint8_t*>(observation->downstreamToken.data())};
+            coap_binary_t downToken{
+                static_cast<size_t>(observation->downstreamToken.size()),
+                reinterpret_cast<uint8_t*>(observation->downstreamToken.data())};
             sent = coap_cancel_observe(sensor->session(), &downToken, COAP_MESSAGE_CON) != 0;
             endObservation(observation, false);
         }
@@ -211,7 +217,8 @@ void RequestRelay::handleServerRequest(UpstreamRegistration& registration, coap_
         coap_add_token(pdu, downTokenLength, downToken);
         exchange->downstreamToken = QByteArray(reinterpret_cast<const char*>(downToken),
                                                static_cast<qsizetype>(downTokenLength));
-        addPathOptions(pdu, COAP_OPTION_URI_PATH, sensor->rootPath + QLatin1Char('/') + uriPathOf(request));
+        addPathOptions(pdu, COAP_OPTION_URI_PATH,
+                       sensor->rootPath + QLatin1Char('/') + uriPathOf(request));
         // An unmatched cancel goes on as a plain GET: the sensor answers it as a Read.
         copyRequestOptions(request, pdu, observe == kObserveCancel);
         if (observe == kObserveRegister) {
@@ -241,12 +248,14 @@ void RequestRelay::handleServerRequest(UpstreamRegistration& registration, coap_
     exchange->confirmable = confirmable;
     exchange->ackDeadlineMs = nowMs() + config_.piggybackWindowMs;
     exchange->resource = resource;
-    exchange->upstreamRequest = coap_pdu_duplicate(request, session, static_cast<size_t>(token.size()),
-                                                   reinterpret_cast<const uint8_t*>(token.constData()), nullptr);
+    exchange->upstreamRequest =
+        coap_pdu_duplicate(request, session, static_cast<size_t>(token.size()),
+                           reinterpret_cast<const uint8_t*>(token.constData()), nullptr);
     exchange->upstreamQuery = coap_get_query(request);
     deferAnswer();
     byUpstream_.insert(upKey, exchange);
-    byDownstream_.insert(exchangeKey(exchange->downstreamSession, exchange->downstreamToken), exchange);
+    byDownstream_.insert(exchangeKey(exchange->downstreamSession, exchange->downstreamToken),
+                         exchange);
     ++counters_.requestsRelayed;
     armSweep();
 }
@@ -262,7 +271,8 @@ void RequestRelay::sendEmptyAck(Exchange* exchange) {
     }
 }
 
-coap_response_t RequestRelay::handleSensorResponse(coap_session_t* session, const coap_pdu_t* received) {
+coap_response_t RequestRelay::handleSensorResponse(coap_session_t* session,
+                                                   const coap_pdu_t* received) {
     const QByteArray downKey = exchangeKey(session, tokenOf(received));
     const bool isNotification = uintOptionOf(received, COAP_OPTION_OBSERVE).has_value();
     if (Exchange* exchange = byDownstream_.value(downKey)) {
@@ -281,8 +291,8 @@ coap_response_t RequestRelay::handleSensorResponse(coap_session_t* session, cons
             observation->endpoint = exchange->endpoint;
             observation->lastSensorObserve = uintOptionOf(received, COAP_OPTION_OBSERVE);
             observation->sinceLastNotification.start();
-            observationsByUpstream_.insert(exchangeKey(observation->upstreamSession, observation->upstreamToken),
-                                           observation);
+            observationsByUpstream_.insert(
+                exchangeKey(observation->upstreamSession, observation->upstreamToken), observation);
             observationsByDownstream_.insert(downKey, observation);
             exchange->observe = 1;
         }
@@ -329,8 +339,9 @@ void RequestRelay::relayNotification(Observation* observation, const coap_pdu_t*
     if (!answer.payload.isEmpty() &&
         !coap_add_data(pdu, static_cast<size_t>(answer.payload.size()),
                        reinterpret_cast<const uint8_t*>(answer.payload.constData()))) {
-        qCWarning(lcProxy).noquote() << "notification from" << observation->endpoint << "of"
-                                     << answer.payload.size() << "bytes does not fit one datagram; dropped";
+        qCWarning(lcProxy).noquote()
+            << "notification from" << observation->endpoint << "of" << answer.payload.size()
+            << "bytes does not fit one datagram; dropped";
         coap_delete_pdu(pdu);
         return;
     }
@@ -343,7 +354,8 @@ void RequestRelay::relayNotification(Observation* observation, const coap_pdu_t*
     }
 }
 
-void RequestRelay::handleSensorNack(coap_session_t* session, const coap_pdu_t* sent, coap_nack_reason_t reason) {
+void RequestRelay::handleSensorNack(coap_session_t* session, const coap_pdu_t* sent,
+                                    coap_nack_reason_t reason) {
     if (!sent || !isRequest(sent)) {
         return;
     }
@@ -366,7 +378,7 @@ void RequestRelay::answerUpstream(Exchange* exchange, RelayedAnswer answer) {
         return;
     }
     const bool piggybacked = exchange->confirmable && !exchange->acknowledged;
-    const coap_pdu_type_t type = piggybacked            ? COAP_MESSAGE_ACK
+    const coap_pdu_type_t type = piggybacked             ? COAP_MESSAGE_ACK
                                  : exchange->confirmable ? COAP_MESSAGE_CON
                                                          : COAP_MESSAGE_NON;
     const coap_mid_t mid = piggybacked ? exchange->upstreamMid : coap_new_message_id(session);
@@ -374,11 +386,12 @@ void RequestRelay::answerUpstream(Exchange* exchange, RelayedAnswer answer) {
     if (pdu) {
         coap_add_token(pdu, static_cast<size_t>(exchange->upstreamToken.size()),
                        reinterpret_cast<const uint8_t*>(exchange->upstreamToken.constData()));
-        answer.writeResponse(exchange->resource, session, exchange->upstreamRequest, exchange->upstreamQuery,
-                             pdu, exchange->observe);
+        answer.writeResponse(exchange->resource, session, exchange->upstreamRequest,
+                             exchange->upstreamQuery, pdu, exchange->observe);
         coap_send(session, pdu);
         if (piggybacked) {
-            lastAnswers_.insert(session, LastAnswer{mid, exchange->upstreamToken, std::move(answer), exchange->observe});
+            lastAnswers_.insert(session, LastAnswer{mid, exchange->upstreamToken, std::move(answer),
+                                                    exchange->observe});
         }
     }
     dropExchange(exchange);
@@ -396,8 +409,10 @@ void RequestRelay::dropExchange(Exchange* exchange) {
 }
 
 void RequestRelay::endObservation(Observation* observation, bool cancelDownstream) {
-    observationsByUpstream_.remove(exchangeKey(observation->upstreamSession, observation->upstreamToken));
-    const QByteArray downKey = exchangeKey(observation->downstreamSession, observation->downstreamToken);
+    observationsByUpstream_.remove(
+        exchangeKey(observation->upstreamSession, observation->upstreamToken));
+    const QByteArray downKey =
+        exchangeKey(observation->downstreamSession, observation->downstreamToken);
     if (observationsByDownstream_.value(downKey) == observation) {
         observationsByDownstream_.remove(downKey);
     }
@@ -478,7 +493,8 @@ void RequestRelay::handleSensorSend(DownstreamRegistration& registration, coap_r
         delete send;
         return;
     }
-    UpstreamRegistration* upstream = upstreamLookup_ ? upstreamLookup_(registration.endpoint) : nullptr;
+    UpstreamRegistration* upstream =
+        upstreamLookup_ ? upstreamLookup_(registration.endpoint) : nullptr;
     coap_pdu_t* pdu = upstream ? upstream->newRequest(COAP_REQUEST_CODE_POST) : nullptr;
     if (!pdu) {
         RelayedAnswer::error(503, "not registered at any upstream server yet")
@@ -509,14 +525,16 @@ void RequestRelay::handleSensorSend(DownstreamRegistration& registration, coap_r
         return;
     }
     sendsByDownstream_.insert(downKey, send);
-    const bool sent = upstream->send(pdu, [this, downKey](const coap_pdu_t* answer, coap_nack_reason_t) {
-        PendingSend* pending = sendsByDownstream_.value(downKey);
-        if (!pending || pending->answered) {
-            return;
-        }
-        answerSensor(pending, answer ? RelayedAnswer::fromResponse(answer)
-                                     : RelayedAnswer::error(504, "the upstream server did not answer"));
-    });
+    const bool sent =
+        upstream->send(pdu, [this, downKey](const coap_pdu_t* answer, coap_nack_reason_t) {
+            PendingSend* pending = sendsByDownstream_.value(downKey);
+            if (!pending || pending->answered) {
+                return;
+            }
+            answerSensor(pending,
+                         answer ? RelayedAnswer::fromResponse(answer)
+                                : RelayedAnswer::error(504, "the upstream server did not answer"));
+        });
     if (!sent) {
         answerSensor(send, RelayedAnswer::error(502, "cannot send to the upstream server"));
     }
@@ -547,13 +565,15 @@ void RequestRelay::sweepDeadlines() {
             ++counters_.sensorTimeouts;
             qCInfo(lcProxy).noquote() << "sensor" << exchange->endpoint << "did not answer within"
                                       << config_.proxyResponseTimeoutMs << "ms: 5.04 upstream";
-            answerUpstream(exchange, RelayedAnswer::error(504, "the sensor did not answer in time"));
+            answerUpstream(exchange,
+                           RelayedAnswer::error(504, "the sensor did not answer in time"));
         }
     }
     const auto sends = sendsByDownstream_.values();
     for (PendingSend* send : sends) {
         if (!send->answered && send->deadlineMs <= now) {
-            answerSensor(send, RelayedAnswer::error(504, "the upstream server did not answer in time"));
+            answerSensor(send,
+                         RelayedAnswer::error(504, "the upstream server did not answer in time"));
         }
     }
     if (byUpstream_.isEmpty() && sendsByDownstream_.isEmpty()) {

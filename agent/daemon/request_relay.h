@@ -36,8 +36,8 @@ class RequestRelay : public QObject, public UpstreamRequestSink {
 public:
     using UpstreamLookup = std::function<UpstreamRegistration*(const QString& endpoint)>;
 
-    RequestRelay(RegistrationRegistry& registry, const GatewayConfig& config, UpstreamClient& upstream,
-                 QObject* parent = nullptr);
+    RequestRelay(RegistrationRegistry& registry, const GatewayConfig& config,
+                 UpstreamClient& upstream, QObject* parent = nullptr);
     ~RequestRelay() override;
 
     void setUpstreamLookup(UpstreamLookup lookup) { upstreamLookup_ = std::move(lookup); }
@@ -52,7 +52,8 @@ public:
 
     // Downstream side.
     coap_response_t handleSensorResponse(coap_session_t* session, const coap_pdu_t* received);
-    void handleSensorNack(coap_session_t* session, const coap_pdu_t* sent, coap_nack_reason_t reason);
+    void handleSensorNack(coap_session_t* session, const coap_pdu_t* sent,
+                          coap_nack_reason_t reason);
     void handleSensorSend(DownstreamRegistration& registration, coap_resource_t* resource,
                           coap_session_t* session, const coap_pdu_t* request,
                           const coap_string_t* query, coap_pdu_t* response);
@@ -60,7 +61,9 @@ public:
     void endpointEnding(const DownstreamRegistration& registration);
 
     const RelayCounters& counters() const { return counters_; }
-    int pendingCount() const { return static_cast<int>(byUpstream_.size() + sendsByDownstream_.size()); }
+    int pendingCount() const {
+        return static_cast<int>(byUpstream_.size() + sendsByDownstream_.size());
+    }
     int observationCount() const { return static_cast<int>(observationsByUpstream_.size()); }
 
 private:

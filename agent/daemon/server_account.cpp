@@ -13,8 +13,9 @@ QString StaticServerAccounts::configure(const QStringList& uris,
             return error;
         }
         if (uri->secure) {
-            return QStringLiteral("%1: a coaps:// server needs a server account with credentials "
-                                  "(Security Object), not a bare --upstream URI")
+            return QStringLiteral(
+                       "%1: a coaps:// server needs a server account with credentials "
+                       "(Security Object), not a bare --upstream URI")
                 .arg(text);
         }
         ServerAccount account;
@@ -28,6 +29,8 @@ QString StaticServerAccounts::configure(const QStringList& uris,
     return {};
 }
 
-QList<ServerAccount> StaticServerAccounts::accountsFor(const QString&) const { return accounts_; }
+QList<ServerAccount> StaticServerAccounts::accountsFor(const QString&) const {
+    return accounts_;
+}
 
 }  // namespace lwm2mgw

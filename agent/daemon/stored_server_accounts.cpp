@@ -6,16 +6,19 @@ Q_DECLARE_LOGGING_CATEGORY(lcUpstream)
 
 namespace lwm2mgw {
 
-StoredServerAccounts::StoredServerAccounts(const credstore::CredentialStore& store, QString gatewayEndpoint,
+StoredServerAccounts::StoredServerAccounts(const credstore::CredentialStore& store,
+                                           QString gatewayEndpoint,
                                            const ServerAccountDirectory& configured)
     : store_(store), gatewayEndpoint_(std::move(gatewayEndpoint)), configured_(configured) {}
 
 QList<ServerAccount> StoredServerAccounts::storedAccounts(const QString& endpoint) const {
     const QByteArray name = endpoint.toUtf8();
-    auto stored = store_.serverAccounts(std::string_view(name.constData(), static_cast<size_t>(name.size())));
+    auto stored =
+        store_.serverAccounts(std::string_view(name.constData(), static_cast<size_t>(name.size())));
     if (!stored) {
-        qCWarning(lcUpstream).noquote() << "cannot read server accounts of" << endpoint << "from the credential store:"
-                                        << QString::fromStdString(stored.error().message);
+        qCWarning(lcUpstream).noquote()
+            << "cannot read server accounts of" << endpoint
+            << "from the credential store:" << QString::fromStdString(stored.error().message);
         return {};
     }
     QList<ServerAccount> accounts;
@@ -24,10 +27,11 @@ QList<ServerAccount> StoredServerAccounts::storedAccounts(const QString& endpoin
             continue;
         }
         QString error;
-        const std::optional<CoapUri> uri = parseCoapUri(QString::fromStdString(entry.security.serverUri), error);
+        const std::optional<CoapUri> uri =
+            parseCoapUri(QString::fromStdString(entry.security.serverUri), error);
         if (!uri) {
-            qCWarning(lcUpstream).noquote() << "server account" << entry.server.shortServerId << "of" << endpoint
-                                            << "is unusable:" << error;
+            qCWarning(lcUpstream).noquote() << "server account" << entry.server.shortServerId
+                                            << "of" << endpoint << "is unusable:" << error;
             continue;
         }
         ServerAccount account;
@@ -41,9 +45,12 @@ QList<ServerAccount> StoredServerAccounts::storedAccounts(const QString& endpoin
         account.security.publicKeyOrIdentity = entry.security.publicKeyOrIdentity;
         account.security.serverPublicKey = entry.security.serverPublicKey;
         account.retryPolicy.retryCount = static_cast<int>(entry.server.communicationRetryCount);
-        account.retryPolicy.retryTimerSeconds = static_cast<int>(entry.server.communicationRetryTimer);
-        account.retryPolicy.sequenceDelaySeconds = static_cast<int>(entry.server.communicationSequenceDelayTimer);
-        account.retryPolicy.sequenceRetryCount = static_cast<int>(entry.server.communicationSequenceRetryCount);
+        account.retryPolicy.retryTimerSeconds =
+            static_cast<int>(entry.server.communicationRetryTimer);
+        account.retryPolicy.sequenceDelaySeconds =
+            static_cast<int>(entry.server.communicationSequenceDelayTimer);
+        account.retryPolicy.sequenceRetryCount =
+            static_cast<int>(entry.server.communicationSequenceRetryCount);
         accounts.append(account);
     }
     return accounts;
@@ -62,8 +69,9 @@ std::string StoredServerAccounts::secretKeyFor(const ServerAccount& account) con
         return configured_.secretKeyFor(account);
     }
     const QByteArray name = account.storeEndpoint.toUtf8();
-    auto secret = store_.secretKeyFor(std::string_view(name.constData(), static_cast<size_t>(name.size())),
-                                      static_cast<std::uint16_t>(account.securityInstanceId));
+    auto secret =
+        store_.secretKeyFor(std::string_view(name.constData(), static_cast<size_t>(name.size())),
+                            static_cast<std::uint16_t>(account.securityInstanceId));
     if (!secret || !secret.value()) {
         return {};
     }

@@ -33,8 +33,8 @@ public:
             error = "the nosec plugin serves Security Mode 3 (NoSec) only";
             return nullptr;
         }
-        coap_session_t* session = coap_new_client_session(context, nullptr, &server,
-                                                          COAP_PROTO_UDP);
+        coap_session_t* session =
+            coap_new_client_session(context, nullptr, &server, COAP_PROTO_UDP);
         if (!session) {
             error = "cannot open a UDP socket towards the server";
             host_->log(lwm2mgw::LogLevel::Warning, "nosec: " + error);

@@ -8,8 +8,9 @@ using namespace lwm2mgw;
 
 namespace {
 
-std::variant<RegistrationQuery, RegistrationQueryError> parse(const QList<QByteArray>& query,
-                                                              RegistrationOperation operation = RegistrationOperation::Register) {
+std::variant<RegistrationQuery, RegistrationQueryError> parse(
+    const QList<QByteArray>& query,
+    RegistrationOperation operation = RegistrationOperation::Register) {
     return parseRegistrationQuery(query, operation);
 }
 
@@ -35,7 +36,8 @@ private slots:
     }
 
     void registerTakesEveryParameter() {
-        const auto result = parse({"ep=urn:imei:4901", "lt=300", "lwm2m=1.1", "b=UQ", "sms=+4912345", "Q", "future=ignored"});
+        const auto result = parse({"ep=urn:imei:4901", "lt=300", "lwm2m=1.1", "b=UQ",
+                                   "sms=+4912345", "Q", "future=ignored"});
         const auto& query = std::get<RegistrationQuery>(result);
         QCOMPARE(*query.endpoint, QStringLiteral("urn:imei:4901"));
         QCOMPARE(*query.lifetimeSeconds, 300);
@@ -75,13 +77,15 @@ private slots:
     }
 
     void updateHasNoDefaultsAndIgnoresRegisterOnlyParameters() {
-        const auto result = parse({"lt=120", "ep=ignored", "lwm2m=9.9"}, RegistrationOperation::Update);
+        const auto result =
+            parse({"lt=120", "ep=ignored", "lwm2m=9.9"}, RegistrationOperation::Update);
         const auto& query = std::get<RegistrationQuery>(result);
         QCOMPARE(*query.lifetimeSeconds, 120);
         QVERIFY(!query.endpoint);
         QVERIFY(!query.lwm2mVersion);
         QVERIFY(!query.binding);
-        QVERIFY(std::holds_alternative<RegistrationQuery>(parse({}, RegistrationOperation::Update)));
+        QVERIFY(
+            std::holds_alternative<RegistrationQuery>(parse({}, RegistrationOperation::Update)));
         QCOMPARE(errorCode(parse({"lt=x"}, RegistrationOperation::Update)), 400);
     }
 

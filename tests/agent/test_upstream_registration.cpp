@@ -27,8 +27,9 @@ quint16 unusedPort() {
 // Requests the server sends to the endpoint are not this test's subject: answer 4.04.
 class NoObjects final : public UpstreamRequestSink {
 public:
-    void handleServerRequest(UpstreamRegistration&, coap_resource_t*, coap_session_t*, const coap_pdu_t*,
-                             const coap_string_t*, coap_pdu_t* response) override {
+    void handleServerRequest(UpstreamRegistration&, coap_resource_t*, coap_session_t*,
+                             const coap_pdu_t*, const coap_string_t*,
+                             coap_pdu_t* response) override {
         coap_pdu_set_code(response, COAP_RESPONSE_CODE_NOT_FOUND);
     }
     void serverSessionEnding(UpstreamRegistration&, coap_session_t*) override { ++sessionsEnded; }
@@ -79,7 +80,9 @@ void TestUpstreamRegistration::init() {
     QVERIFY(server_->listen());
 }
 
-void TestUpstreamRegistration::cleanup() { server_.reset(); }
+void TestUpstreamRegistration::cleanup() {
+    server_.reset();
+}
 
 std::unique_ptr<UpstreamRegistration> TestUpstreamRegistration::makeRegistration(
     const CommunicationRetryPolicy& policy, quint16 port) {
@@ -95,7 +98,8 @@ std::unique_ptr<UpstreamRegistration> TestUpstreamRegistration::makeRegistration
     params.binding = QStringLiteral("U");
     params.lwm2mVersion = QStringLiteral("1.1");
     params.objectLinks = "</1/0>,</3/0>";
-    return std::make_unique<UpstreamRegistration>(*client_, QStringLiteral("ep-under-test"), account, params, &sink_);
+    return std::make_unique<UpstreamRegistration>(*client_, QStringLiteral("ep-under-test"),
+                                                  account, params, &sink_);
 }
 
 void TestUpstreamRegistration::registersAndUpdates() {
@@ -115,7 +119,8 @@ void TestUpstreamRegistration::registersAndUpdates() {
     registration->update(changed, true);
     QTRY_COMPARE_WITH_TIMEOUT(server_->client(QStringLiteral("ep-under-test"))->lifetime, 90, 5000);
     QCOMPARE(server_->client(QStringLiteral("ep-under-test"))->links, changed.objectLinks);
-    QCOMPARE(server_->client(QStringLiteral("ep-under-test"))->registrations, 1);  // An Update, not a Register.
+    QCOMPARE(server_->client(QStringLiteral("ep-under-test"))->registrations,
+             1);  // An Update, not a Register.
     QCOMPARE(registration->state(), UpstreamState::Registered);
 }
 
@@ -143,18 +148,20 @@ void TestUpstreamRegistration::retriesWithDoublingTimerThenFails() {
     QList<qint64> attempts;
     QElapsedTimer clock;
     clock.start();
-    connect(registration.get(), &UpstreamRegistration::stateChanged, this, [&](UpstreamState state) {
-        if (state == UpstreamState::Registering) {
-            attempts << clock.elapsed();
-        }
-    });
+    connect(registration.get(), &UpstreamRegistration::stateChanged, this,
+            [&](UpstreamState state) {
+                if (state == UpstreamState::Registering) {
+                    attempts << clock.elapsed();
+                }
+            });
     registration->start();
     attempts.prepend(0);
     QTRY_COMPARE_WITH_TIMEOUT(registration->state(), UpstreamState::Failed, 10000);
     QCOMPARE(server_->counters().refusedRegisters, 3);
     QCOMPARE(attempts.size(), 3);
     // Communication Retry Timer, doubled after each failure of the sequence: 1 s, then 2 s.
-    QVERIFY2(attempts[1] - attempts[0] >= 950 && attempts[1] - attempts[0] < 1800, qPrintable(QString::number(attempts[1])));
+    QVERIFY2(attempts[1] - attempts[0] >= 950 && attempts[1] - attempts[0] < 1800,
+             qPrintable(QString::number(attempts[1])));
     QVERIFY2(attempts[2] - attempts[1] >= 1950 && attempts[2] - attempts[1] < 3000,
              qPrintable(QString::number(attempts[2] - attempts[1])));
     QVERIFY(registration->lastError().contains(QStringLiteral("5.03")));

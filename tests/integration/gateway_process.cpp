@@ -38,9 +38,13 @@ qint64 GatewayProcess::cpuTicks() const {
     return fields.size() > 12 ? fields[11].toLongLong() + fields[12].toLongLong() : -1;
 }
 
-GatewayProcess::GatewayProcess() { process_.setProcessChannelMode(QProcess::SeparateChannels); }
+GatewayProcess::GatewayProcess() {
+    process_.setProcessChannelMode(QProcess::SeparateChannels);
+}
 
-GatewayProcess::~GatewayProcess() { stop(); }
+GatewayProcess::~GatewayProcess() {
+    stop();
+}
 
 bool GatewayProcess::start(const QMap<QString, QString>& ini, const QStringList& arguments) {
     QFile config(configPath());
@@ -92,8 +96,9 @@ QString GatewayProcess::log() {
 }
 
 bool GatewayProcess::waitForLog(const QString& needle, int timeoutMs) {
-    return QTest::qWaitFor([&] { return log().contains(needle) || process_.state() == QProcess::NotRunning; },
-                           timeoutMs) &&
+    return QTest::qWaitFor(
+               [&] { return log().contains(needle) || process_.state() == QProcess::NotRunning; },
+               timeoutMs) &&
            log().contains(needle);
 }
 

@@ -85,14 +85,15 @@ void TestGatewayRelay::initTestCase() {
     serverPort_ = server_->port();
     gatewayPort_ = lwm2mgw::testing::freeUdpPort();
     gateway_ = std::make_unique<GatewayProcess>();
-    QVERIFY2(gateway_->start({{QStringLiteral("gateway/endpoint"), QStringLiteral("gw-under-test")},
-                              {QStringLiteral("downstream/listen"), gatewayUri()},
-                              {QStringLiteral("upstream/servers"),
-                               QStringLiteral("coap://127.0.0.1:%1").arg(serverPort_)},
-                              {QStringLiteral("upstream/communication_retry_timer"), QStringLiteral("1")},
-                              {QStringLiteral("coap/ack_timeout_ms"), QStringLiteral("500")},
-                              {QStringLiteral("coap/max_retransmit"), QStringLiteral("2")},
-                              {QStringLiteral("proxy/response_timeout_ms"), QString::number(kProxyTimeoutMs)}}),
+    QVERIFY2(gateway_->start(
+                 {{QStringLiteral("gateway/endpoint"), QStringLiteral("gw-under-test")},
+                  {QStringLiteral("downstream/listen"), gatewayUri()},
+                  {QStringLiteral("upstream/servers"),
+                   QStringLiteral("coap://127.0.0.1:%1").arg(serverPort_)},
+                  {QStringLiteral("upstream/communication_retry_timer"), QStringLiteral("1")},
+                  {QStringLiteral("coap/ack_timeout_ms"), QStringLiteral("500")},
+                  {QStringLiteral("coap/max_retransmit"), QStringLiteral("2")},
+                  {QStringLiteral("proxy/response_timeout_ms"), QString::number(kProxyTimeoutMs)}}),
              qPrintable(gateway_->log()));
     sensorLoop_ = TestSensor::createEventLoop(this);
     QTRY_VERIFY_WITH_TIMEOUT(server_->client(QStringLiteral("gw-under-test")).has_value(), 10000);
@@ -101,7 +102,9 @@ void TestGatewayRelay::initTestCase() {
 void TestGatewayRelay::cleanup() {
     if (QTest::currentTestFailed() && gateway_) {
         const QStringList lines = gateway_->log().split(QLatin1Char('\n'));
-        qWarning().noquote() << "gateway log (last lines):\n" + lines.mid(std::max<qsizetype>(0, lines.size() - 40)).join(QLatin1Char('\n'));
+        qWarning().noquote()
+            << "gateway log (last lines):\n" +
+                   lines.mid(std::max<qsizetype>(0, lines.size() - 40)).join(QLatin1Char('\n'));
     }
 }
 
@@ -110,7 +113,8 @@ void TestGatewayRelay::cleanupTestCase() {
     server_.reset();
 }
 
-TestSensor* TestGatewayRelay::newSensor(const QString& endpoint, qint64 lifetime, const QString& version) {
+TestSensor* TestGatewayRelay::newSensor(const QString& endpoint, qint64 lifetime,
+                                        const QString& version) {
     auto* sensor = new TestSensor(sensorLoop_, this);
     QSignalSpy registered(server_.get(), &TestLwm2mServer::registered);
     if (!sensor->registerTo(gatewayUri(), endpoint, lifetime, version)) {
@@ -180,7 +184,8 @@ void TestGatewayRelay::gatewayRegistersItselfWithItsDeviceObject() {
     QVERIFY(tlv);
     QCOMPARE(tlv->contentFormat, kTlv);
     QVERIFY(tlv->payload.contains("lwm2m-gateway project"));
-    auto write = await([&](auto done) { return server_->write(gw, "/3/0/13", kTextPlain, "1", done); });
+    auto write =
+        await([&](auto done) { return server_->write(gw, "/3/0/13", kTextPlain, "1", done); });
     QVERIFY(write);
     QCOMPARE(write->code, 405);
     auto missing = await([&](auto done) { return server_->read(gw, "/5/0", done); });
@@ -197,7 +202,8 @@ void TestGatewayRelay::readsAndDiscovers() {
     QCOMPARE(single->code, 205);
     QCOMPARE(single->contentFormat, kTextPlain);
     QCOMPARE(single->payload, QByteArray("model-7"));
-    auto instance = await([&](auto done) { return server_->read("reader", "/3/0", done, kSenmlJson); });
+    auto instance =
+        await([&](auto done) { return server_->read("reader", "/3/0", done, kSenmlJson); });
     QVERIFY(instance);
     QCOMPARE(instance->code, 205);
     QCOMPARE(instance->contentFormat, kSenmlJson);
@@ -217,22 +223,28 @@ void TestGatewayRelay::readsAndDiscovers() {
 void TestGatewayRelay::writesAndExecutes() {
     TestSensor* sensor = newSensor(QStringLiteral("writer"));
     QVERIFY(sensor);
-    auto write = await([&](auto done) { return server_->write("writer", "/1/0/1", kTextPlain, "120", done); });
+    auto write = await(
+        [&](auto done) { return server_->write("writer", "/1/0/1", kTextPlain, "120", done); });
     QVERIFY(write);
     QCOMPARE(write->code, 204);
-    QCOMPARE(sensor->resourceValue(QStringLiteral("/1/0/1")).value_or(QByteArray()), QByteArray("120"));
+    QCOMPARE(sensor->resourceValue(QStringLiteral("/1/0/1")).value_or(QByteArray()),
+             QByteArray("120"));
     auto partial = await([&](auto done) {
-        return server_->writePartial("writer", "/1/0", kSenmlJson, R"([{"n":"/1/0/1","v":240}])", done);
+        return server_->writePartial("writer", "/1/0", kSenmlJson, R"([{"n":"/1/0/1","v":240}])",
+                                     done);
     });
     QVERIFY(partial);
     QCOMPARE(partial->code, 204);
-    QCOMPARE(sensor->resourceValue(QStringLiteral("/1/0/1")).value_or(QByteArray()), QByteArray("240"));
-    auto execute = await([&](auto done) { return server_->execute("writer", "/3/0/4", "0='now'", done); });
+    QCOMPARE(sensor->resourceValue(QStringLiteral("/1/0/1")).value_or(QByteArray()),
+             QByteArray("240"));
+    auto execute =
+        await([&](auto done) { return server_->execute("writer", "/3/0/4", "0='now'", done); });
     QVERIFY(execute);
     QCOMPARE(execute->code, 204);
     QCOMPARE(sensor->executionCount(QStringLiteral("/3/0/4")), 1);
     QCOMPARE(sensor->executeArguments(QStringLiteral("/3/0/4")).value(0), QByteArray("0='now'"));
-    auto notExecutable = await([&](auto done) { return server_->execute("writer", "/3/0/0", {}, done); });
+    auto notExecutable =
+        await([&](auto done) { return server_->execute("writer", "/3/0/0", {}, done); });
     QVERIFY(notExecutable);
     QCOMPARE(notExecutable->code, 405);
     sensor->deregister();
@@ -245,7 +257,8 @@ void TestGatewayRelay::createsAndDeletesObjectInstances() {
     QVERIFY(sensor->update(true));
     QTRY_VERIFY_WITH_TIMEOUT(server_->client("creator")->links.contains("</3303>"), 10000);
     auto create = await([&](auto done) {
-        return server_->create("creator", "/3303", kSenmlJson, R"([{"n":"/3303/0/5700","v":21.5}])", done);
+        return server_->create("creator", "/3303", kSenmlJson, R"([{"n":"/3303/0/5700","v":21.5}])",
+                               done);
     });
     QVERIFY(create);
     QCOMPARE(create->code, 201);
@@ -283,14 +296,17 @@ void TestGatewayRelay::compositeOperations() {
     QVERIFY(sensor);
     sensor->setResource(QStringLiteral("/3/0/0"), "ACME");
     sensor->setResource(QStringLiteral("/1/0/1"), "300");
-    auto read = await([&](auto done) { return server_->readComposite("composite", {"/3/0/0", "/1/0/1"}, done); });
+    auto read = await([&](auto done) {
+        return server_->readComposite("composite", {"/3/0/0", "/1/0/1"}, done);
+    });
     QVERIFY(read);
     QCOMPARE(read->code, 205);
     QCOMPARE(read->contentFormat, kSenmlJson);
     QVERIFY(read->payload.contains("ACME"));
     QVERIFY(read->payload.contains("300"));
     auto write = await([&](auto done) {
-        return server_->writeComposite("composite", R"([{"n":"/1/0/1","v":77},{"n":"/3/0/0","vs":"Beta"}])", done);
+        return server_->writeComposite(
+            "composite", R"([{"n":"/1/0/1","v":77},{"n":"/3/0/0","vs":"Beta"}])", done);
     });
     QVERIFY(write);
     QCOMPARE(write->code, 204);
@@ -322,7 +338,8 @@ void TestGatewayRelay::observeRelaysNotificationsAndCancels() {
     for (int i = 0; i < 3; ++i) {
         QCOMPARE(notifications[i].code, 205);
         QCOMPARE(notifications[i].payload, QByteArray::number(1001 + i));
-        QVERIFY2(notifications[i].observe > previous, "Observe numbers must increase (RFC 7641 4.4)");
+        QVERIFY2(notifications[i].observe > previous,
+                 "Observe numbers must increase (RFC 7641 4.4)");
         previous = notifications[i].observe;
     }
     std::optional<Response> cancelled;
@@ -344,7 +361,8 @@ void TestGatewayRelay::observeEndsWhenServerResetsANotification() {
     std::optional<Response> first;
     int notified = 0;
     const quint64 handle = server_->observe(
-        "reset-observer", "/3/0/13", [&](const Response& r) { first = r; }, [&](const Response&) { ++notified; });
+        "reset-observer", "/3/0/13", [&](const Response& r) { first = r; },
+        [&](const Response&) { ++notified; });
     QTRY_VERIFY_WITH_TIMEOUT(first.has_value(), 10000);
     QCOMPARE(sensor->observationCount(), 1);
     QVERIFY(server_->cancelObserve(handle, TestLwm2mServer::CancelBy::Reset));
@@ -370,7 +388,8 @@ void TestGatewayRelay::blockwiseBothWays() {
     QCOMPARE(read->payload, large);
     QByteArray upload = large;
     std::reverse(upload.begin(), upload.end());
-    auto write = await([&](auto done) { return server_->write("blocks", "/3/0/0", kTextPlain, upload, done); });
+    auto write = await(
+        [&](auto done) { return server_->write("blocks", "/3/0/0", kTextPlain, upload, done); });
     QVERIFY(write);
     QCOMPARE(write->code, 204);
     QCOMPARE(sensor->resourceValue("/3/0/0").value_or(QByteArray()), upload);
@@ -396,7 +415,8 @@ void TestGatewayRelay::silentSensorGives504() {
     TestSensor* sensor = newSensor(QStringLiteral("silent"));
     QVERIFY(sensor);
     sensor->setSilent(true);
-    auto read = await([&](auto done) { return server_->read("silent", "/3/0/0", done); }, kProxyTimeoutMs + 5000);
+    auto read = await([&](auto done) { return server_->read("silent", "/3/0/0", done); },
+                      kProxyTimeoutMs + 5000);
     QVERIFY(read);
     QCOMPARE(read->code, 504);
     sensor->setSilent(false);
@@ -434,7 +454,8 @@ void TestGatewayRelay::secondRegisterWithSameEndpointReplacesTheFirst() {
     QSignalSpy registered(second, &TestSensor::registered);
     QVERIFY(second->registerTo(gatewayUri(), QStringLiteral("twin"), 60));
     QTRY_COMPARE_WITH_TIMEOUT(registered.size(), 1, 10000);
-    QTRY_VERIFY_WITH_TIMEOUT(server_->client("twin") && server_->client("twin")->peerAddress != firstPeer, 10000);
+    QTRY_VERIFY_WITH_TIMEOUT(
+        server_->client("twin") && server_->client("twin")->peerAddress != firstPeer, 10000);
     second->setResource(QStringLiteral("/3/0/1"), "second");
     first->setResource(QStringLiteral("/3/0/1"), "first");
     auto read = await([&](auto done) { return server_->read("twin", "/3/0/1", done); });

@@ -34,7 +34,8 @@ private slots:
     void refusesWrongKey();
 
 private:
-    QString coapClient(const QString& client, const QString& identity, const QString& key, const QString& query);
+    QString coapClient(const QString& client, const QString& identity, const QString& key,
+                       const QString& query);
     QString uri(const QString& query) const {
         return QStringLiteral("coaps://127.0.0.1:%1/rd?%2").arg(port_).arg(query);
     }
@@ -48,9 +49,11 @@ private:
 void TestSecuredRegistration::initTestCase() {
     for (const char* client : {"coap-client-openssl", "coap-client-gnutls"}) {
         QVERIFY2(!QStandardPaths::findExecutable(QString::fromLatin1(client)).isEmpty(),
-                 "coap-client-openssl and coap-client-gnutls (Debian package libcoap3-bin) are required");
+                 "coap-client-openssl and coap-client-gnutls (Debian package libcoap3-bin) are "
+                 "required");
     }
-    const std::string storePath = directory_.filePath(QStringLiteral("credentials.db")).toStdString();
+    const std::string storePath =
+        directory_.filePath(QStringLiteral("credentials.db")).toStdString();
     {
         auto store = lwm2mgw::credstore::CredentialStore::open(storePath);
         QVERIFY2(store, store ? "" : store.error().message.c_str());
@@ -62,20 +65,23 @@ void TestSecuredRegistration::initTestCase() {
     port_ = lwm2mgw::testing::freeUdpPort();
     QVERIFY2(gateway_.start({{QStringLiteral("downstream/listen"),
                               QStringLiteral("coaps://127.0.0.1:%1?mode=psk").arg(port_)},
-                             {QStringLiteral("upstream/servers"), QStringLiteral("coap://127.0.0.1:%1").arg(server_.port())}},
+                             {QStringLiteral("upstream/servers"),
+                              QStringLiteral("coap://127.0.0.1:%1").arg(server_.port())}},
                             {QStringLiteral("--store"), QString::fromStdString(storePath)}),
              qPrintable(gateway_.log()));
     QTRY_VERIFY_WITH_TIMEOUT(server_.client(QStringLiteral("lwm2m-gateway")).has_value(), 10000);
 }
 
-void TestSecuredRegistration::cleanupTestCase() { QCOMPARE(gateway_.stop(), 0); }
+void TestSecuredRegistration::cleanupTestCase() {
+    QCOMPARE(gateway_.stop(), 0);
+}
 
-QString TestSecuredRegistration::coapClient(const QString& client, const QString& identity, const QString& key,
-                                            const QString& query) {
+QString TestSecuredRegistration::coapClient(const QString& client, const QString& identity,
+                                            const QString& key, const QString& query) {
     QProcess process;
     process.setProcessChannelMode(QProcess::MergedChannels);
-    process.start(client, {"-B", "8", "-u", identity, "-k", key, "-m", "post", "-t", "40", "-e", "</1/0>,</3/0>",
-                           "-v", "6", uri(query)});
+    process.start(client, {"-B", "8", "-u", identity, "-k", key, "-m", "post", "-t", "40", "-e",
+                           "</1/0>,</3/0>", "-v", "6", uri(query)});
     if (!process.waitForStarted(5000) ||
         !QTest::qWaitFor([&] { return process.state() == QProcess::NotRunning; }, 20000)) {
         process.kill();
@@ -92,14 +98,16 @@ void TestSecuredRegistration::registersWithTheBoundEndpoint_data() {
 
 void TestSecuredRegistration::registersWithTheBoundEndpoint() {
     QFETCH(QString, client);
-    const QString output = coapClient(client, kIdentity, kKey, QStringLiteral("ep=psk-sensor&lt=60"));
+    const QString output =
+        coapClient(client, kIdentity, kKey, QStringLiteral("ep=psk-sensor&lt=60"));
     QVERIFY2(output.contains(QStringLiteral("c:2.01")), qPrintable(output));
     QTRY_VERIFY_WITH_TIMEOUT(server_.client(QStringLiteral("psk-sensor")).has_value(), 10000);
     QVERIFY(gateway_.log().contains(QStringLiteral("registered psk-sensor")));
 }
 
 void TestSecuredRegistration::refusesAnotherEndpointName() {
-    const QString output = coapClient(QStringLiteral("coap-client-openssl"), kIdentity, kKey, QStringLiteral("ep=intruder"));
+    const QString output = coapClient(QStringLiteral("coap-client-openssl"), kIdentity, kKey,
+                                      QStringLiteral("ep=intruder"));
     QVERIFY2(output.contains(QStringLiteral("c:4.03")), qPrintable(output));
     QVERIFY(gateway_.waitForLog(QStringLiteral("bound to endpoint 'psk-sensor', not 'intruder'")));
     QTest::qWait(300);
@@ -108,16 +116,18 @@ void TestSecuredRegistration::refusesAnotherEndpointName() {
 }
 
 void TestSecuredRegistration::refusesUnknownIdentity() {
-    const QString output = coapClient(QStringLiteral("coap-client-openssl"), QStringLiteral("stranger"), kKey,
-                                      QStringLiteral("ep=stranger"));
+    const QString output =
+        coapClient(QStringLiteral("coap-client-openssl"), QStringLiteral("stranger"), kKey,
+                   QStringLiteral("ep=stranger"));
     QVERIFY2(!output.contains(QStringLiteral("c:2.01")), qPrintable(output));
     QTest::qWait(300);
     QVERIFY(!server_.client(QStringLiteral("stranger")).has_value());
 }
 
 void TestSecuredRegistration::refusesWrongKey() {
-    const QString output = coapClient(QStringLiteral("coap-client-gnutls"), kIdentity, QStringLiteral("not-the-right-key"),
-                                      QStringLiteral("ep=psk-sensor-2"));
+    const QString output =
+        coapClient(QStringLiteral("coap-client-gnutls"), kIdentity,
+                   QStringLiteral("not-the-right-key"), QStringLiteral("ep=psk-sensor-2"));
     QVERIFY2(!output.contains(QStringLiteral("c:2.01")), qPrintable(output));
     QTest::qWait(300);
     QVERIFY(!server_.client(QStringLiteral("psk-sensor-2")).has_value());

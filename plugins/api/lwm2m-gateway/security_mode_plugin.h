@@ -74,7 +74,8 @@ public:
 
     virtual std::optional<PskCredential> findPskByIdentity(std::string_view identity) = 0;
     // The endpoint a sensor's raw public key (SubjectPublicKeyInfo, DER) is allowed to register as.
-    virtual std::optional<std::string> findEndpointForRawPublicKey(std::string_view subjectPublicKeyInfoDer) = 0;
+    virtual std::optional<std::string> findEndpointForRawPublicKey(
+        std::string_view subjectPublicKeyInfoDer) = 0;
     // DER certificates of the trust anchors for downstream X.509 peers.
     virtual std::vector<std::string> downstreamTrustAnchors() = 0;
     // Since API 1.1. The gateway's own credential for downstream listeners of `mode`
@@ -116,8 +117,7 @@ public:
 
     // Client role. Opens a session to `server` (already resolved from security.serverUri) in
     // `context`, with its own local port. Returns nullptr and sets `error` on failure.
-    virtual coap_session_t* openClientSession(coap_context_t* context,
-                                              const coap_address_t& server,
+    virtual coap_session_t* openClientSession(coap_context_t* context, const coap_address_t& server,
                                               const SecurityInstance& security,
                                               std::string& error) = 0;
 };
@@ -134,12 +134,12 @@ using lwm2mgw_plugin_api_version_fn = lwm2mgw::PluginApiVersion (*)();
 using lwm2mgw_plugin_create_fn = lwm2mgw::SecurityModePlugin* (*)(lwm2mgw::PluginHost* host);
 }
 
-#define LWM2MGW_DECLARE_SECURITY_MODE_PLUGIN(ClassName)                                \
-    extern "C" __attribute__((visibility("default"))) lwm2mgw::PluginApiVersion        \
-    lwm2mgw_plugin_api_version() {                                                     \
-        return {LWM2MGW_PLUGIN_API_MAJOR, LWM2MGW_PLUGIN_API_MINOR};                   \
-    }                                                                                  \
-    extern "C" __attribute__((visibility("default"))) lwm2mgw::SecurityModePlugin*     \
-    lwm2mgw_plugin_create(lwm2mgw::PluginHost* host) {                                 \
-        return new ClassName(host);                                                    \
+#define LWM2MGW_DECLARE_SECURITY_MODE_PLUGIN(ClassName)                            \
+    extern "C" __attribute__((visibility("default"))) lwm2mgw::PluginApiVersion    \
+    lwm2mgw_plugin_api_version() {                                                 \
+        return {LWM2MGW_PLUGIN_API_MAJOR, LWM2MGW_PLUGIN_API_MINOR};               \
+    }                                                                              \
+    extern "C" __attribute__((visibility("default"))) lwm2mgw::SecurityModePlugin* \
+    lwm2mgw_plugin_create(lwm2mgw::PluginHost* host) {                             \
+        return new ClassName(host);                                                \
     }
