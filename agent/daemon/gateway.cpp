@@ -1,9 +1,11 @@
 #include "gateway.h"
 
+#include "bootstrap_client.h"
+#include "bootstrap_request_handler.h"
 #include "downstream_server.h"
-#include "stored_server_accounts.h"
 #include "registration_registry.h"
 #include "request_relay.h"
+#include "stored_server_accounts.h"
 #include "upstream_client.h"
 #include "upstream_registration.h"
 
@@ -28,19 +30,23 @@ std::optional<SecurityMode> listenerMode(const CoapUri& uri, QString& error) {
     if (!uri.secure) {
         return SecurityMode::NoSec;
     }
-    const QString mode = uri.query.startsWith(QLatin1String("mode=")) ? uri.query.mid(5) : QString();
-    for (SecurityMode candidate : {SecurityMode::PreSharedKey, SecurityMode::RawPublicKey, SecurityMode::Certificate}) {
+    const QString mode =
+        uri.query.startsWith(QLatin1String("mode=")) ? uri.query.mid(5) : QString();
+    for (SecurityMode candidate :
+         {SecurityMode::PreSharedKey, SecurityMode::RawPublicKey, SecurityMode::Certificate}) {
         if (mode == securityModeName(candidate)) {
             return candidate;
         }
     }
-    error = QStringLiteral("a coaps:// listener names its security mode: ?mode=psk, ?mode=rpk or ?mode=x509");
+    error = QStringLiteral(
+        "a coaps:// listener names its security mode: ?mode=psk, ?mode=rpk or ?mode=x509");
     return std::nullopt;
 }
 
 }  // namespace
 
-Gateway::Gateway(GatewayConfig config, QObject* parent) : QObject(parent), config_(std::move(config)) {}
+Gateway::Gateway(GatewayConfig config, QObject* parent)
+    : QObject(parent), config_(std::move(config)) {}
 
 Gateway::~Gateway() {
     // Relay first (it holds sessions of both sides), then registrations, then contexts.
@@ -51,6 +57,8 @@ Gateway::~Gateway() {
     qDeleteAll(leaving_);
     registry_.reset();
     qDeleteAll(downstream_);
+    bootstrapClient_.reset();
+    bootstrapHandler_.reset();
     upstream_.reset();
     plugins_.setCredentialStore(nullptr);
 }
@@ -58,7 +66,8 @@ Gateway::~Gateway() {
 QString Gateway::start() {
     initCoapLibrary();
     plugins_.loadDirectory(config_.pluginDir);
-    if (const QString error = configuredAccounts_.configure(config_.upstreamUris, config_.retryPolicy);
+    if (const QString error =
+            configuredAccounts_.configure(config_.upstreamUris, config_.retryPolicy);
         !error.isEmpty()) {
         return error;
     }
@@ -73,11 +82,13 @@ QString Gateway::start() {
             qCWarning(lcGateway).noquote() << "credential store:" << QString::fromStdString(notice);
         }
         if (store_->isReadOnly()) {
-            qCWarning(lcGateway).noquote() << "credential store" << config_.storePath
-                                           << "is read-only: bootstrap and credential changes will fail";
+            qCWarning(lcGateway).noquote()
+                << "credential store" << config_.storePath
+                << "is read-only: bootstrap and credential changes will fail";
         }
         plugins_.setCredentialStore(store_.get());
-        storedAccounts_ = std::make_unique<StoredServerAccounts>(*store_, config_.endpointName, configuredAccounts_);
+        storedAccounts_ = std::make_unique<StoredServerAccounts>(*store_, config_.endpointName,
+                                                                 configuredAccounts_);
         accounts_ = storedAccounts_.get();
     }
     upstream_ = std::make_unique<UpstreamClient>(plugins_, config_);
@@ -100,8 +111,9 @@ QString Gateway::start() {
     connect(registry_.get(), &RegistrationRegistry::updated, this, &Gateway::onSensorUpdated);
     connect(registry_.get(), &RegistrationRegistry::ending, this, &Gateway::onSensorEnding);
 
-    plugins_.setLocalCredentialFiles({config_.rpkPublicKeyFile, config_.rpkPrivateKeyFile, config_.certificateFile,
-                                      config_.certificateKeyFile, config_.certificateChainFiles});
+    plugins_.setLocalCredentialFiles({config_.rpkPublicKeyFile, config_.rpkPrivateKeyFile,
+                                      config_.certificateFile, config_.certificateKeyFile,
+                                      config_.certificateChainFiles});
     for (const QString& uri : config_.listenUris) {
         QString error;
         const std::optional<CoapUri> parsed = parseCoapUri(uri, error);
@@ -115,7 +127,8 @@ QString Gateway::start() {
         SecurityModePlugin* plugin = plugins_.pluginFor(*mode);
         if (!plugin) {
             // Never fall back to a weaker mode: a listener that cannot be secured is not opened.
-            return QStringLiteral("%1: no loaded plugin provides security mode %2 (plugin directory %3)")
+            return QStringLiteral(
+                       "%1: no loaded plugin provides security mode %2 (plugin directory %3)")
                 .arg(uri, securityModeName(*mode), config_.pluginDir);
         }
         DownstreamServer* server = nullptr;
@@ -136,23 +149,39 @@ QString Gateway::start() {
             return listenError;
         }
     }
-    if (accounts_->accountsFor(config_.endpointName).isEmpty()) {
-        qCWarning(lcGateway) << "no upstream server configured: sensors are accepted but not relayed";
+    if (!config_.bootstrapUri.isEmpty() && !store_) {
+        return QStringLiteral("--bootstrap needs a credential store (--store or gateway/store)");
     }
+    if (accounts_->accountsFor(config_.endpointName).isEmpty()) {
+        if (store_) {
+            if (const QString error = startBootstrap(); !error.isEmpty()) {
+                return error;
+            }
+        }
+        if (!bootstrapClient_) {
+            qCWarning(lcGateway)
+                << "no upstream server configured: sensors are accepted but not relayed";
+        }
+    }
+    startUpstream(config_.endpointName, ownRegistrationParams(), &deviceObject_);
+    qCInfo(lcGateway).noquote() << "gateway" << config_.endpointName << "started";
+    return {};
+}
+
+UpstreamRegistrationParams Gateway::ownRegistrationParams() const {
     UpstreamRegistrationParams own;
     own.endpoint = config_.endpointName;
     own.lifetimeSeconds = config_.gatewayLifetimeSeconds;
     own.lwm2mVersion = QStringLiteral("1.1");
     own.objectLinks = GatewayDeviceObject::objectLinks();
-    startUpstream(config_.endpointName, own, &deviceObject_);
-    qCInfo(lcGateway).noquote() << "gateway" << config_.endpointName << "started";
-    return {};
+    return own;
 }
 
 void Gateway::startUpstream(const QString& localEndpoint, const UpstreamRegistrationParams& params,
                             UpstreamRequestSink* sink) {
     for (const ServerAccount& account : accounts_->accountsFor(localEndpoint)) {
-        auto* registration = new UpstreamRegistration(*upstream_, localEndpoint, account, params, sink);
+        auto* registration =
+            new UpstreamRegistration(*upstream_, localEndpoint, account, params, sink);
         upstreamByEndpoint_.insert(localEndpoint, registration);
         emit upstreamStarted(registration);
         registration->start();
@@ -163,7 +192,9 @@ QList<UpstreamRegistration*> Gateway::upstreamRegistrations(const QString& endpo
     return upstreamByEndpoint_.values(endpoint);
 }
 
-RelayCounters Gateway::relayCounters() const { return relay_ ? relay_->counters() : RelayCounters{}; }
+RelayCounters Gateway::relayCounters() const {
+    return relay_ ? relay_->counters() : RelayCounters{};
+}
 
 bool Gateway::deregisterEndpoint(const QString& endpoint) {
     DownstreamRegistration* registration = registry_ ? registry_->byEndpoint(endpoint) : nullptr;
@@ -177,7 +208,8 @@ bool Gateway::deregisterEndpoint(const QString& endpoint) {
         return false;
     }
     qCInfo(lcGateway).noquote() << "operator de-registers" << endpoint;
-    registry_->handleDeregister(registration->id, registration->session(), registration->plugin, scratch);
+    registry_->handleDeregister(registration->id, registration->session(), registration->plugin,
+                                scratch);
     coap_delete_pdu(scratch);
     return registry_->byEndpoint(endpoint) == nullptr;
 }
@@ -201,11 +233,13 @@ void Gateway::onSensorRegistered(DownstreamRegistration* registration) {
                                        << registration->endpoint << "; it is not relayed upstream";
         return;
     }
-    startUpstream(registration->endpoint, paramsFor(*registration, config_.upstreamEndpointPrefix), relay_.get());
+    startUpstream(registration->endpoint, paramsFor(*registration, config_.upstreamEndpointPrefix),
+                  relay_.get());
 }
 
 void Gateway::onSensorUpdated(DownstreamRegistration* registration, bool objectLinksChanged) {
-    const UpstreamRegistrationParams params = paramsFor(*registration, config_.upstreamEndpointPrefix);
+    const UpstreamRegistrationParams params =
+        paramsFor(*registration, config_.upstreamEndpointPrefix);
     for (UpstreamRegistration* upstream : upstreamByEndpoint_.values(registration->endpoint)) {
         upstream->update(params, objectLinksChanged);
     }
@@ -213,9 +247,11 @@ void Gateway::onSensorUpdated(DownstreamRegistration* registration, bool objectL
 
 void Gateway::onSensorEnding(DownstreamRegistration* registration, RegistrationEnd end) {
     relay_->endpointEnding(*registration);
-    const QList<UpstreamRegistration*> upstream = upstreamByEndpoint_.values(registration->endpoint);
+    const QList<UpstreamRegistration*> upstream =
+        upstreamByEndpoint_.values(registration->endpoint);
     upstreamByEndpoint_.remove(registration->endpoint);
-    qCInfo(lcGateway).noquote() << registration->endpoint << "left (" + registrationEndText(end) + ")";
+    qCInfo(lcGateway).noquote() << registration->endpoint
+                                << "left (" + registrationEndText(end) + ")";
     for (UpstreamRegistration* each : upstream) {
         finishUpstream(each);
     }
@@ -236,6 +272,8 @@ void Gateway::stop() {
         return;
     }
     stopping_ = true;
+    bootstrapClient_.reset();  // A bootstrap in progress is abandoned; the store is unchanged.
+    bootstrapHandler_.reset();
     qCInfo(lcGateway) << "stopping: de-registering every endpoint upstream";
     if (registry_) {
         registry_->clear();
@@ -247,7 +285,8 @@ void Gateway::stop() {
     }
     QTimer::singleShot(kStopTimeoutMs, this, [this] {
         if (!leaving_.isEmpty()) {
-            qCWarning(lcGateway) << leaving_.size() << "de-registration(s) unanswered; stopping anyway";
+            qCWarning(lcGateway) << leaving_.size()
+                                 << "de-registration(s) unanswered; stopping anyway";
         }
         emit stopped();
     });
@@ -257,6 +296,114 @@ void Gateway::stop() {
 void Gateway::checkStopped() {
     if (stopping_ && leaving_.isEmpty()) {
         QTimer::singleShot(0, this, &Gateway::stopped);
+    }
+}
+
+QString Gateway::writeConfiguredBootstrapAccount() {
+    QString error;
+    const std::optional<CoapUri> uri = parseCoapUri(config_.bootstrapUri, error);
+    if (!uri) {
+        return QStringLiteral("--bootstrap %1: %2").arg(config_.bootstrapUri, error);
+    }
+    if (uri->secure) {
+        return QStringLiteral(
+            "--bootstrap takes a NoSec coap:// URI; provision a secured "
+            "Bootstrap-Server account into the store instead");
+    }
+    auto begun = store_->beginBootstrap(config_.endpointName.toStdString());
+    if (!begun) {
+        return QStringLiteral("cannot write the bootstrap account: %1")
+            .arg(QString::fromStdString(begun.error().message));
+    }
+    credstore::BootstrapSession session = std::move(begun).value();
+    credstore::SecurityObjectInstance account;
+    account.serverUri = config_.bootstrapUri.toStdString();
+    account.bootstrapServer = true;
+    account.securityMode = credstore::SecurityMode::NoSec;
+    // Replace the stored bootstrap account (at most one exists), else take the lowest free id.
+    std::uint16_t freeId = 0;
+    for (const credstore::SecurityObjectInstance& existing : session.securityInstances()) {
+        if (existing.bootstrapServer) {
+            if (existing.serverUri == account.serverUri &&
+                existing.securityMode == credstore::SecurityMode::NoSec) {
+                return {};
+            }
+            freeId = existing.instanceId;
+            break;
+        }
+        if (existing.instanceId == freeId) {
+            ++freeId;
+        }
+    }
+    account.instanceId = freeId;
+    auto written = session.writeSecurity(account, credstore::SecurityObjectSecrets{});
+    if (written) {
+        written = session.commit(modeAvailable());
+    }
+    if (!written) {
+        return QStringLiteral("cannot write the bootstrap account: %1")
+            .arg(QString::fromStdString(written.error().message));
+    }
+    qCInfo(lcGateway).noquote() << "bootstrap account of" << config_.endpointName << "set to"
+                                << config_.bootstrapUri;
+    return {};
+}
+
+credstore::ModeAvailable Gateway::modeAvailable() const {
+    return [this](credstore::SecurityMode mode) {
+        return mode != credstore::SecurityMode::CertificateWithEst &&
+               plugins_.pluginFor(static_cast<SecurityMode>(mode)) != nullptr;
+    };
+}
+
+QString Gateway::startBootstrap() {
+    if (!config_.bootstrapUri.isEmpty()) {
+        if (const QString error = writeConfiguredBootstrapAccount(); !error.isEmpty()) {
+            return error;
+        }
+    }
+    auto stored = store_->bootstrapAccount(config_.endpointName.toStdString());
+    if (!stored) {
+        return QStringLiteral("cannot read the bootstrap account: %1")
+            .arg(QString::fromStdString(stored.error().message));
+    }
+    if (!stored.value()) {
+        return {};  // Nothing to bootstrap from: the gateway runs without upstream servers.
+    }
+    QString error;
+    const std::optional<ServerAccount> account =
+        bootstrapServerAccount(*stored.value(), config_.endpointName, config_.retryPolicy, error);
+    if (!account) {
+        return QStringLiteral("bootstrap account of %1: %2").arg(config_.endpointName, error);
+    }
+    bootstrapHandler_ = std::make_unique<BootstrapRequestHandler>(
+        *store_, config_.endpointName, modeAvailable(), [this](bool committed) {
+            if (bootstrapClient_) {
+                bootstrapClient_->sequenceFinished(committed);
+            }
+        });
+    bootstrapClient_ = std::make_unique<BootstrapClient>(*upstream_, *account, config_.endpointName,
+                                                         *bootstrapHandler_);
+    connect(bootstrapClient_.get(), &BootstrapClient::bootstrapped, this, &Gateway::onBootstrapped);
+    qCInfo(lcGateway).noquote() << "no server account for" << config_.endpointName
+                                << "- bootstrapping from" << account->uri.toString();
+    bootstrapClient_->start();
+    return {};
+}
+
+void Gateway::onBootstrapped() {
+    if (stopping_) {
+        return;
+    }
+    // The store now holds the accounts the Bootstrap-Server wrote: register the gateway and
+    // every sensor that so far had nowhere to go.
+    startUpstream(config_.endpointName, ownRegistrationParams(), &deviceObject_);
+    for (DownstreamRegistration* sensor : registry_->registrations()) {
+        if (sensor->endpoint != config_.endpointName &&
+            !upstreamByEndpoint_.contains(sensor->endpoint)) {
+            startUpstream(sensor->endpoint, paramsFor(*sensor, config_.upstreamEndpointPrefix),
+                          relay_.get());
+        }
     }
 }
 

@@ -4,6 +4,9 @@
 #include "gateway_device_object.h"
 #include "plugin_host.h"
 #include "server_account.h"
+#include "upstream_registration.h"
+
+#include <lwm2m-gateway/credstore/bootstrap_session.h>
 
 #include <QHash>
 #include <QList>
@@ -15,6 +18,8 @@ namespace lwm2mgw {
 namespace credstore {
 class CredentialStore;
 }
+class BootstrapClient;
+class BootstrapRequestHandler;
 class DownstreamServer;
 class RegistrationRegistry;
 class RequestRelay;
@@ -59,10 +64,17 @@ private:
     void onSensorRegistered(DownstreamRegistration* registration);
     void onSensorUpdated(DownstreamRegistration* registration, bool objectLinksChanged);
     void onSensorEnding(DownstreamRegistration* registration, RegistrationEnd end);
-    void startUpstream(const QString& localEndpoint, const struct UpstreamRegistrationParams& params,
-                       UpstreamRequestSink* sink);
+    void startUpstream(const QString& localEndpoint,
+                       const struct UpstreamRegistrationParams& params, UpstreamRequestSink* sink);
     void finishUpstream(UpstreamRegistration* registration);
     void checkStopped();
+    UpstreamRegistrationParams ownRegistrationParams() const;
+    // Client-initiated bootstrap of the gateway's own endpoint, when nothing else gives it a
+    // server account. Returns an error message for a configuration that cannot work.
+    QString startBootstrap();
+    QString writeConfiguredBootstrapAccount();
+    void onBootstrapped();
+    credstore::ModeAvailable modeAvailable() const;
 
     GatewayConfig config_;
     PluginHostImpl plugins_;
@@ -74,6 +86,8 @@ private:
     std::unique_ptr<UpstreamClient> upstream_;
     std::unique_ptr<RegistrationRegistry> registry_;
     std::unique_ptr<RequestRelay> relay_;
+    std::unique_ptr<BootstrapRequestHandler> bootstrapHandler_;
+    std::unique_ptr<BootstrapClient> bootstrapClient_;
     QList<DownstreamServer*> downstream_;
     // Keyed by local endpoint name (the sensor's ep, or the gateway's own).
     QMultiHash<QString, UpstreamRegistration*> upstreamByEndpoint_;

@@ -63,15 +63,22 @@ QString GatewayConfig::loadFile(const QString& path) {
     endpointName = settings.value(QStringLiteral("gateway/endpoint"), endpointName).toString();
     pluginDir = settings.value(QStringLiteral("gateway/plugin_dir"), pluginDir).toString();
     storePath = settings.value(QStringLiteral("gateway/store"), storePath).toString();
+    bootstrapUri = settings.value(QStringLiteral("gateway/bootstrap"), bootstrapUri).toString();
     listenUris = listValue(settings, QStringLiteral("downstream/listen"), listenUris);
     upstreamUris = listValue(settings, QStringLiteral("upstream/servers"), upstreamUris);
     upstreamEndpointPrefix =
-        settings.value(QStringLiteral("upstream/endpoint_prefix"), upstreamEndpointPrefix).toString();
-    rpkPublicKeyFile = settings.value(QStringLiteral("downstream/rpk_public_key"), rpkPublicKeyFile).toString();
-    rpkPrivateKeyFile = settings.value(QStringLiteral("downstream/rpk_private_key"), rpkPrivateKeyFile).toString();
-    certificateFile = settings.value(QStringLiteral("downstream/certificate"), certificateFile).toString();
-    certificateChainFiles = listValue(settings, QStringLiteral("downstream/certificate_chain"), certificateChainFiles);
-    certificateKeyFile = settings.value(QStringLiteral("downstream/certificate_key"), certificateKeyFile).toString();
+        settings.value(QStringLiteral("upstream/endpoint_prefix"), upstreamEndpointPrefix)
+            .toString();
+    rpkPublicKeyFile =
+        settings.value(QStringLiteral("downstream/rpk_public_key"), rpkPublicKeyFile).toString();
+    rpkPrivateKeyFile =
+        settings.value(QStringLiteral("downstream/rpk_private_key"), rpkPrivateKeyFile).toString();
+    certificateFile =
+        settings.value(QStringLiteral("downstream/certificate"), certificateFile).toString();
+    certificateChainFiles =
+        listValue(settings, QStringLiteral("downstream/certificate_chain"), certificateChainFiles);
+    certificateKeyFile =
+        settings.value(QStringLiteral("downstream/certificate_key"), certificateKeyFile).toString();
     QString error;
     const bool ok =
         readInt(settings, QStringLiteral("upstream/lifetime"), 1, gatewayLifetimeSeconds, error) &&
@@ -85,7 +92,8 @@ QString GatewayConfig::loadFile(const QString& path) {
                 retryPolicy.sequenceRetryCount, error) &&
         readInt(settings, QStringLiteral("coap/ack_timeout_ms"), 100, ackTimeoutMs, error) &&
         readInt(settings, QStringLiteral("coap/max_retransmit"), 0, maxRetransmit, error) &&
-        readInt(settings, QStringLiteral("proxy/response_timeout_ms"), 100, proxyResponseTimeoutMs, error) &&
+        readInt(settings, QStringLiteral("proxy/response_timeout_ms"), 100, proxyResponseTimeoutMs,
+                error) &&
         readInt(settings, QStringLiteral("proxy/piggyback_window_ms"), 0, piggybackWindowMs, error);
     if (!ok) {
         return QStringLiteral("%1: %2").arg(path, error);
@@ -118,11 +126,16 @@ std::optional<GatewayConfig> GatewayConfig::fromCommandLine(const QCoreApplicati
     const QCommandLineOption storeOption(QStringLiteral("store"),
                                          QStringLiteral("Credential store file (SQLite)."),
                                          QStringLiteral("PATH"));
+    const QCommandLineOption bootstrapOption(
+        QStringLiteral("bootstrap"),
+        QStringLiteral(
+            "NoSec LwM2M Bootstrap-Server URI for the gateway's endpoint (needs --store)."),
+        QStringLiteral("URI"));
     const QCommandLineOption pluginDirOption(QStringLiteral("plugin-dir"),
                                              QStringLiteral("Directory of security-mode plugins."),
                                              QStringLiteral("DIR"));
     parser.addOptions({configOption, endpointOption, listenOption, upstreamOption, storeOption,
-                       pluginDirOption});
+                       bootstrapOption, pluginDirOption});
     if (!parser.parse(app.arguments())) {
         std::fprintf(stderr, "%s\n", qPrintable(parser.errorText()));
         exitCode = 2;
@@ -166,6 +179,9 @@ std::optional<GatewayConfig> GatewayConfig::fromCommandLine(const QCoreApplicati
     }
     if (parser.isSet(storeOption)) {
         config.storePath = parser.value(storeOption);
+    }
+    if (parser.isSet(bootstrapOption)) {
+        config.bootstrapUri = parser.value(bootstrapOption);
     }
     if (parser.isSet(pluginDirOption)) {
         config.pluginDir = parser.value(pluginDirOption);

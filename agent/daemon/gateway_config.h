@@ -10,10 +10,10 @@ namespace lwm2mgw {
 
 // LwM2M 1.1 Server Object (/1) communication resources 17-20, with the spec's defaults.
 struct CommunicationRetryPolicy {
-    int retryCount = 5;               // /1/x/17 Communication Retry Count
-    int retryTimerSeconds = 60;       // /1/x/18 Communication Retry Timer (doubles each retry)
-    int sequenceDelaySeconds = 86400; // /1/x/19 Communication Sequence Delay Timer
-    int sequenceRetryCount = 1;       // /1/x/20 Communication Sequence Retry Count
+    int retryCount = 5;                // /1/x/17 Communication Retry Count
+    int retryTimerSeconds = 60;        // /1/x/18 Communication Retry Timer (doubles each retry)
+    int sequenceDelaySeconds = 86400;  // /1/x/19 Communication Sequence Delay Timer
+    int sequenceRetryCount = 1;        // /1/x/20 Communication Sequence Retry Count
 };
 
 // Everything the daemon reads from its INI file and command line. README documents every key.
@@ -21,6 +21,9 @@ struct GatewayConfig {
     QString endpointName = QStringLiteral("lwm2m-gateway");
     QString pluginDir;
     QString storePath;
+    // A NoSec LwM2M Bootstrap-Server for the gateway's own endpoint (--bootstrap,
+    // gateway/bootstrap), written into the store as its bootstrap account. Empty: a stored one.
+    QString bootstrapUri;
     QStringList listenUris{QStringLiteral("coap://127.0.0.1:5683")};
     QStringList upstreamUris;
     QString upstreamEndpointPrefix;

@@ -1,7 +1,8 @@
 #include "upstream_client.h"
 
+#include "catch_all_resource.h"
 #include "plugin_host.h"
-#include "upstream_registration.h"
+#include "upstream_session_owner.h"
 
 #include <QLoggingCategory>
 
@@ -13,29 +14,30 @@ namespace lwm2mgw {
 
 namespace {
 
-UpstreamRegistration* owner(coap_session_t* session) {
-    return static_cast<UpstreamRegistration*>(coap_session_get_app_data(session));
+UpstreamSessionOwner* owner(coap_session_t* session) {
+    return UpstreamSessionOwner::of(session);
 }
 
 void onServerRequest(coap_resource_t* resource, coap_session_t* session, const coap_pdu_t* request,
                      const coap_string_t* query, coap_pdu_t* response) {
-    UpstreamRegistration* registration = owner(session);
-    if (!registration) {
+    UpstreamSessionOwner* sessionOwner = owner(session);
+    if (!sessionOwner) {
         coap_pdu_set_code(response, COAP_RESPONSE_CODE_NOT_FOUND);
         return;
     }
-    registration->sink()->handleServerRequest(*registration, resource, session, request, query, response);
+    sessionOwner->serveRequest(resource, session, request, query, response);
 }
 
-coap_response_t onResponse(coap_session_t* session, const coap_pdu_t* sent, const coap_pdu_t* received,
-                           const coap_mid_t) {
-    UpstreamRegistration* registration = owner(session);
-    return registration ? registration->handleResponse(sent, received) : COAP_RESPONSE_FAIL;
+coap_response_t onResponse(coap_session_t* session, const coap_pdu_t* sent,
+                           const coap_pdu_t* received, const coap_mid_t) {
+    UpstreamSessionOwner* sessionOwner = owner(session);
+    return sessionOwner ? sessionOwner->handleResponse(sent, received) : COAP_RESPONSE_FAIL;
 }
 
-void onNack(coap_session_t* session, const coap_pdu_t* sent, const coap_nack_reason_t reason, const coap_mid_t) {
-    if (UpstreamRegistration* registration = owner(session)) {
-        registration->handleNack(sent, reason);
+void onNack(coap_session_t* session, const coap_pdu_t* sent, const coap_nack_reason_t reason,
+            const coap_mid_t) {
+    if (UpstreamSessionOwner* sessionOwner = owner(session)) {
+        sessionOwner->handleNack(sent, reason);
     }
 }
 
@@ -53,19 +55,15 @@ coap_context_t* newUpstreamContext() {
     coap_context_set_block_mode(context, COAP_BLOCK_USE_LIBCOAP | COAP_BLOCK_SINGLE_BODY);
     coap_register_response_handler(context, onResponse);
     coap_register_nack_handler(context, onNack);
-    // Servers address any path of the endpoint's objects: one catch-all resource serves them all.
-    coap_resource_t* resource = coap_resource_unknown_init2(onServerRequest, 0);
-    for (coap_request_t method : {COAP_REQUEST_GET, COAP_REQUEST_POST, COAP_REQUEST_DELETE,
-                                  COAP_REQUEST_FETCH, COAP_REQUEST_PATCH, COAP_REQUEST_IPATCH}) {
-        coap_register_request_handler(resource, method, onServerRequest);
-    }
-    coap_add_resource(context, resource);
+    // Servers address any path of the endpoint's objects.
+    addCatchAllResource(context, onServerRequest);
     return context;
 }
 
 }  // namespace
 
-UpstreamClient::UpstreamClient(PluginHostImpl& plugins, const GatewayConfig& config, QObject* parent)
+UpstreamClient::UpstreamClient(PluginHostImpl& plugins, const GatewayConfig& config,
+                               QObject* parent)
     : QObject(parent), plugins_(plugins), config_(config) {
     valid_ = shardWithRoom(SecurityMode::NoSec) != nullptr;
     if (!valid_) {
@@ -131,7 +129,8 @@ coap_session_t* UpstreamClient::openSession(const ServerAccount& account, QStrin
     if (directory_ && security.mode != SecurityMode::NoSec) {
         security.secretKey = directory_->secretKeyFor(account);
     }
-    coap_session_t* session = plugin->openClientSession(shard->loop->context(), address, security, pluginError);
+    coap_session_t* session =
+        plugin->openClientSession(shard->loop->context(), address, security, pluginError);
     explicit_bzero(security.secretKey.data(), security.secretKey.size());
     if (!session) {
         error = QString::fromStdString(pluginError);

@@ -1,6 +1,7 @@
 #include "upstream_registration.h"
 
 #include "coap_message.h"
+#include "content_format.h"
 #include "upstream_client.h"
 
 #include <QLoggingCategory>
@@ -12,7 +13,7 @@ namespace lwm2mgw {
 
 namespace {
 
-constexpr quint32 kLinkFormat = 40;
+using lwm2m::kLinkFormat;
 
 void addQuery(coap_pdu_t* pdu, const QByteArray& item) {
     coap_add_option(pdu, COAP_OPTION_URI_QUERY, static_cast<size_t>(item.size()),
@@ -24,28 +25,31 @@ QString failureText(const coap_pdu_t* response, coap_nack_reason_t failure) {
         const QByteArray diagnostic = payloadOf(response);
         return QStringLiteral("server answered %1%2")
             .arg(codeText(coap_pdu_get_code(response)),
-                 diagnostic.isEmpty() ? QString() : QStringLiteral(" (%1)").arg(QString::fromUtf8(diagnostic.left(120))));
+                 diagnostic.isEmpty()
+                     ? QString()
+                     : QStringLiteral(" (%1)").arg(QString::fromUtf8(diagnostic.left(120))));
     }
     switch (failure) {
-    case COAP_NACK_TOO_MANY_RETRIES:
-        return QStringLiteral("no answer from the server");
-    case COAP_NACK_NOT_DELIVERABLE:
-        return QStringLiteral("request could not be sent");
-    case COAP_NACK_RST:
-        return QStringLiteral("server reset the request");
-    case COAP_NACK_TLS_FAILED:
-        return QStringLiteral("DTLS handshake with the server failed");
-    case COAP_NACK_ICMP_ISSUE:
-        return QStringLiteral("server unreachable (ICMP)");
-    default:
-        return QStringLiteral("request failed");
+        case COAP_NACK_TOO_MANY_RETRIES:
+            return QStringLiteral("no answer from the server");
+        case COAP_NACK_NOT_DELIVERABLE:
+            return QStringLiteral("request could not be sent");
+        case COAP_NACK_RST:
+            return QStringLiteral("server reset the request");
+        case COAP_NACK_TLS_FAILED:
+            return QStringLiteral("DTLS handshake with the server failed");
+        case COAP_NACK_ICMP_ISSUE:
+            return QStringLiteral("server unreachable (ICMP)");
+        default:
+            return QStringLiteral("request failed");
     }
 }
 
 // Re-register well before the lifetime ends: at 90 %, but never later than 10 s before it.
 int updateDelayMs(int lifetimeSeconds) {
     const qint64 lifetimeMs = qint64(lifetimeSeconds) * 1000;
-    const qint64 delay = std::max<qint64>(std::min(lifetimeMs * 9 / 10, lifetimeMs - 10000), lifetimeMs / 2);
+    const qint64 delay =
+        std::max<qint64>(std::min(lifetimeMs * 9 / 10, lifetimeMs - 10000), lifetimeMs / 2);
     return static_cast<int>(std::clamp<qint64>(delay, 500, std::numeric_limits<int>::max()));
 }
 
@@ -53,20 +57,20 @@ int updateDelayMs(int lifetimeSeconds) {
 
 QString upstreamStateText(UpstreamState state) {
     switch (state) {
-    case UpstreamState::Registering:
-        return QStringLiteral("registering");
-    case UpstreamState::Registered:
-        return QStringLiteral("registered");
-    case UpstreamState::Updating:
-        return QStringLiteral("updating");
-    case UpstreamState::RetryWait:
-        return QStringLiteral("retrying");
-    case UpstreamState::Failed:
-        return QStringLiteral("failed");
-    case UpstreamState::Deregistering:
-        return QStringLiteral("de-registering");
-    case UpstreamState::Deregistered:
-        return QStringLiteral("de-registered");
+        case UpstreamState::Registering:
+            return QStringLiteral("registering");
+        case UpstreamState::Registered:
+            return QStringLiteral("registered");
+        case UpstreamState::Updating:
+            return QStringLiteral("updating");
+        case UpstreamState::RetryWait:
+            return QStringLiteral("retrying");
+        case UpstreamState::Failed:
+            return QStringLiteral("failed");
+        case UpstreamState::Deregistering:
+            return QStringLiteral("de-registering");
+        case UpstreamState::Deregistered:
+            return QStringLiteral("de-registered");
     }
     return {};
 }
@@ -78,19 +82,22 @@ UpstreamRegistration::UpstreamRegistration(UpstreamClient& client, QString local
       localEndpoint_(std::move(localEndpoint)),
       account_(std::move(account)),
       params_(std::move(params)),
-      sink_(sink) {
+      sink_(sink) {}
+
+UpstreamRegistration::~UpstreamRegistration() {
+    closeSession();
 }
 
-UpstreamRegistration::~UpstreamRegistration() { closeSession(); }
-
-void UpstreamRegistration::start() { attemptRegister(); }
+void UpstreamRegistration::start() {
+    attemptRegister();
+}
 
 void UpstreamRegistration::openSession() {
     closeSession();
     QString error;
     session_ = client_.openSession(account_, error);
     if (session_) {
-        coap_session_set_app_data(session_, this);
+        UpstreamSessionOwner::attach(session_, this);
     } else {
         lastError_ = error;
     }
@@ -137,7 +144,8 @@ bool UpstreamRegistration::send(coap_pdu_t* pdu, ResponseCallback callback) {
     return true;
 }
 
-coap_response_t UpstreamRegistration::handleResponse(const coap_pdu_t*, const coap_pdu_t* received) {
+coap_response_t UpstreamRegistration::handleResponse(const coap_pdu_t*,
+                                                     const coap_pdu_t* received) {
     const auto it = pending_.find(tokenOf(received));
     if (it == pending_.end()) {
         return COAP_RESPONSE_FAIL;
@@ -180,7 +188,10 @@ void UpstreamRegistration::attemptRegister() {
     openSession();
     coap_pdu_t* pdu = newRequest(COAP_REQUEST_CODE_POST);
     if (!pdu) {
-        scheduleRetry(lastError_.isEmpty() ? QStringLiteral("cannot open a session to %1").arg(account_.uri.toString()) : lastError_);
+        scheduleRetry(
+            lastError_.isEmpty()
+                ? QStringLiteral("cannot open a session to %1").arg(account_.uri.toString())
+                : lastError_);
         return;
     }
     addPathOptions(pdu, COAP_OPTION_URI_PATH, QStringLiteral("rd"));
@@ -194,9 +205,11 @@ void UpstreamRegistration::attemptRegister() {
     }
     auto* links = new QByteArray(params_.objectLinks);
     coap_add_data_large_request(
-        session_, pdu, static_cast<size_t>(links->size()), reinterpret_cast<const uint8_t*>(links->constData()),
+        session_, pdu, static_cast<size_t>(links->size()),
+        reinterpret_cast<const uint8_t*>(links->constData()),
         [](coap_session_t*, void* data) { delete static_cast<QByteArray*>(data); }, links);
-    qCDebug(lcUpstream).noquote() << "registering" << params_.endpoint << "at" << account_.uri.toString();
+    qCDebug(lcUpstream).noquote() << "registering" << params_.endpoint << "at"
+                                  << account_.uri.toString();
     if (!send(pdu, [this](const coap_pdu_t* response, coap_nack_reason_t failure) {
             onRegisterResult(response, failure);
         })) {
@@ -204,7 +217,8 @@ void UpstreamRegistration::attemptRegister() {
     }
 }
 
-void UpstreamRegistration::onRegisterResult(const coap_pdu_t* response, coap_nack_reason_t failure) {
+void UpstreamRegistration::onRegisterResult(const coap_pdu_t* response,
+                                            coap_nack_reason_t failure) {
     if (state_ != UpstreamState::Registering) {
         return;
     }
@@ -221,14 +235,17 @@ void UpstreamRegistration::onRegisterResult(const coap_pdu_t* response, coap_nac
     sequencesFailed_ = 0;
     lastError_.clear();
     nextAttemptAt_ = {};
-    qCInfo(lcUpstream).noquote() << params_.endpoint << "registered at" << account_.uri.toString() << "as" << location_;
+    qCInfo(lcUpstream).noquote() << params_.endpoint << "registered at" << account_.uri.toString()
+                                 << "as" << location_;
     setState(UpstreamState::Registered);
     scheduleUpdate();
 }
 
-void UpstreamRegistration::update(const UpstreamRegistrationParams& params, bool objectLinksChanged) {
+void UpstreamRegistration::update(const UpstreamRegistrationParams& params,
+                                  bool objectLinksChanged) {
     const bool lifetimeChanged = params.lifetimeSeconds != params_.lifetimeSeconds;
-    const bool bindingChanged = params.binding != params_.binding || params.queueMode != params_.queueMode;
+    const bool bindingChanged =
+        params.binding != params_.binding || params.queueMode != params_.queueMode;
     const bool versionChanged = params.lwm2mVersion != params_.lwm2mVersion;
     params_ = params;
     if (versionChanged) {
@@ -236,24 +253,24 @@ void UpstreamRegistration::update(const UpstreamRegistrationParams& params, bool
         return;
     }
     switch (state_) {
-    case UpstreamState::Registered:
-        sendUpdate(objectLinksChanged);
-        break;
-    case UpstreamState::Updating:
-        updatePending_ = true;
-        linksPending_ = linksPending_ || objectLinksChanged;
-        break;
-    case UpstreamState::Failed:
-        // The sensor is alive: give the server another chance.
-        attemptsInSequence_ = 0;
-        sequencesFailed_ = 0;
-        attemptRegister();
-        break;
-    case UpstreamState::Registering:
-    case UpstreamState::RetryWait:
-    case UpstreamState::Deregistering:
-    case UpstreamState::Deregistered:
-        break;  // The next Register carries the new parameters.
+        case UpstreamState::Registered:
+            sendUpdate(objectLinksChanged);
+            break;
+        case UpstreamState::Updating:
+            updatePending_ = true;
+            linksPending_ = linksPending_ || objectLinksChanged;
+            break;
+        case UpstreamState::Failed:
+            // The sensor is alive: give the server another chance.
+            attemptsInSequence_ = 0;
+            sequencesFailed_ = 0;
+            attemptRegister();
+            break;
+        case UpstreamState::Registering:
+        case UpstreamState::RetryWait:
+        case UpstreamState::Deregistering:
+        case UpstreamState::Deregistered:
+            break;  // The next Register carries the new parameters.
     }
     Q_UNUSED(lifetimeChanged);
     Q_UNUSED(bindingChanged);
@@ -287,7 +304,8 @@ void UpstreamRegistration::sendUpdate(bool withLinks) {
         addUintOption(pdu, COAP_OPTION_CONTENT_FORMAT, kLinkFormat);
         auto* links = new QByteArray(params_.objectLinks);
         coap_add_data_large_request(
-            session_, pdu, static_cast<size_t>(links->size()), reinterpret_cast<const uint8_t*>(links->constData()),
+            session_, pdu, static_cast<size_t>(links->size()),
+            reinterpret_cast<const uint8_t*>(links->constData()),
             [](coap_session_t*, void* data) { delete static_cast<QByteArray*>(data); }, links);
     }
     if (!send(pdu, [this](const coap_pdu_t* response, coap_nack_reason_t failure) {
@@ -316,8 +334,9 @@ void UpstreamRegistration::onUpdateResult(const coap_pdu_t* response, coap_nack_
         qCInfo(lcUpstream).noquote() << account_.uri.toString() << "lost the registration of"
                                      << params_.endpoint << "(4.04 to Update): registering again";
     } else {
-        qCWarning(lcUpstream).noquote() << "Update of" << params_.endpoint << "at" << account_.uri.toString()
-                                        << "failed:" << failureText(response, failure) << "- registering again";
+        qCWarning(lcUpstream).noquote()
+            << "Update of" << params_.endpoint << "at" << account_.uri.toString()
+            << "failed:" << failureText(response, failure) << "- registering again";
     }
     attemptRegister();
 }
@@ -341,10 +360,12 @@ void UpstreamRegistration::deregister() {
     addPathOptions(pdu, COAP_OPTION_URI_PATH, location_);
     const bool sent = send(pdu, [this](const coap_pdu_t* response, coap_nack_reason_t failure) {
         if (!response || coap_pdu_get_code(response) != COAP_RESPONSE_CODE_DELETED) {
-            qCWarning(lcUpstream).noquote() << "De-register of" << params_.endpoint << "at"
-                                            << account_.uri.toString() << ":" << failureText(response, failure);
+            qCWarning(lcUpstream).noquote()
+                << "De-register of" << params_.endpoint << "at" << account_.uri.toString() << ":"
+                << failureText(response, failure);
         } else {
-            qCInfo(lcUpstream).noquote() << params_.endpoint << "de-registered from" << account_.uri.toString();
+            qCInfo(lcUpstream).noquote()
+                << params_.endpoint << "de-registered from" << account_.uri.toString();
         }
         setState(UpstreamState::Deregistered);
         emit finished();
@@ -363,14 +384,16 @@ void UpstreamRegistration::scheduleRetry(const QString& reason) {
     qint64 delayMs = 0;
     if (attemptsInSequence_ < policy.retryCount) {
         // Retry Timer doubles after each failed attempt of a sequence.
-        delayMs = qint64(policy.retryTimerSeconds) * 1000 * (qint64(1) << std::min(attemptsInSequence_ - 1, 20));
+        delayMs = qint64(policy.retryTimerSeconds) * 1000 *
+                  (qint64(1) << std::min(attemptsInSequence_ - 1, 20));
     } else {
         attemptsInSequence_ = 0;
         ++sequencesFailed_;
         if (sequencesFailed_ >= policy.sequenceRetryCount) {
-            qCWarning(lcUpstream).noquote() << "registration of" << params_.endpoint << "at" << account_.uri.toString()
-                                            << "failed after" << sequencesFailed_ << "sequence(s) of"
-                                            << policy.retryCount << "attempt(s):" << reason;
+            qCWarning(lcUpstream).noquote()
+                << "registration of" << params_.endpoint << "at" << account_.uri.toString()
+                << "failed after" << sequencesFailed_ << "sequence(s) of" << policy.retryCount
+                << "attempt(s):" << reason;
             nextAttemptAt_ = {};
             setState(UpstreamState::Failed);
             return;
@@ -379,8 +402,10 @@ void UpstreamRegistration::scheduleRetry(const QString& reason) {
     }
     delayMs = std::min<qint64>(delayMs, std::numeric_limits<int>::max());
     nextAttemptAt_ = QDateTime::currentDateTimeUtc().addMSecs(delayMs);
-    qCWarning(lcUpstream).noquote() << "registration of" << params_.endpoint << "at" << account_.uri.toString()
-                                    << "failed:" << reason << "- next attempt in" << static_cast<double>(delayMs) / 1000.0 << "s";
+    qCWarning(lcUpstream).noquote()
+        << "registration of" << params_.endpoint << "at" << account_.uri.toString()
+        << "failed:" << reason << "- next attempt in" << static_cast<double>(delayMs) / 1000.0
+        << "s";
     setState(UpstreamState::RetryWait);
     retryTimer_.start(delayMs, [this] { attemptRegister(); });
 }

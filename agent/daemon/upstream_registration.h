@@ -2,6 +2,7 @@
 
 #include "deadline_scheduler.h"
 #include "server_account.h"
+#include "upstream_session_owner.h"
 
 #include <coap3/coap.h>
 
@@ -27,7 +28,15 @@ struct UpstreamRegistrationParams {
     bool queueMode = false;
 };
 
-enum class UpstreamState { Registering, Registered, Updating, RetryWait, Failed, Deregistering, Deregistered };
+enum class UpstreamState {
+    Registering,
+    Registered,
+    Updating,
+    RetryWait,
+    Failed,
+    Deregistering,
+    Deregistered
+};
 QString upstreamStateText(UpstreamState state);
 
 // Who serves the requests a server sends on an endpoint's session: the relay for a sensor, the
@@ -39,7 +48,8 @@ public:
                                      const coap_string_t* query, coap_pdu_t* response) = 0;
     // The session is going away (re-registration from a fresh session, de-registration): drop
     // everything tied to it.
-    virtual void serverSessionEnding(UpstreamRegistration& registration, coap_session_t* session) = 0;
+    virtual void serverSessionEnding(UpstreamRegistration& registration,
+                                     coap_session_t* session) = 0;
     // A response or notification the gateway sent on the session was refused (RST) or never
     // acknowledged.
     virtual void serverRefused(UpstreamRegistration& registration, const coap_pdu_t* sent,
@@ -52,10 +62,11 @@ protected:
 // The gateway as LwM2M client of one server for one endpoint: Register, Update before the
 // lifetime runs out, De-register; retries with the LwM2M 1.1 back-off (Communication Retry
 // Count / Timer, Sequence Delay / Retry Count); a 4.04 to an Update means register again.
-class UpstreamRegistration : public QObject {
+class UpstreamRegistration : public QObject, public UpstreamSessionOwner {
     Q_OBJECT
 public:
-    using ResponseCallback = std::function<void(const coap_pdu_t* response, coap_nack_reason_t failure)>;
+    using ResponseCallback =
+        std::function<void(const coap_pdu_t* response, coap_nack_reason_t failure)>;
 
     UpstreamRegistration(UpstreamClient& client, QString localEndpoint, ServerAccount account,
                          UpstreamRegistrationParams params, UpstreamRequestSink* sink);
@@ -85,8 +96,12 @@ public:
     UpstreamRequestSink* sink() const { return sink_; }
 
     // Called by UpstreamClient for traffic on this registration's session.
-    coap_response_t handleResponse(const coap_pdu_t* sent, const coap_pdu_t* received);
-    void handleNack(const coap_pdu_t* sent, coap_nack_reason_t reason);
+    coap_response_t handleResponse(const coap_pdu_t* sent, const coap_pdu_t* received) override;
+    void handleNack(const coap_pdu_t* sent, coap_nack_reason_t reason) override;
+    void serveRequest(coap_resource_t* resource, coap_session_t* session, const coap_pdu_t* request,
+                      const coap_string_t* query, coap_pdu_t* response) override {
+        sink_->handleServerRequest(*this, resource, session, request, query, response);
+    }
 
 signals:
     void stateChanged(lwm2mgw::UpstreamState state);
