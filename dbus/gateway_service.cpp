@@ -278,8 +278,9 @@ void GatewayService::StartBootstrap(const QString& endpoint) {
     }
     fail(error::kNotSupported,
          QStringLiteral(
-             "LwM2M bootstrap is not implemented in lwm2m-gatewayd %1 yet; configure the upstream "
-             "servers with upstream/servers in the configuration file")
+             "bootstrap on demand is not available in lwm2m-gatewayd %1 yet; the gateway "
+             "bootstraps itself at start when it has no server account (--bootstrap URI or a "
+             "bootstrap account in the store)")
              .arg(version_));
 }
 
