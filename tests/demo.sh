@@ -30,7 +30,8 @@ wait_for() {  # file, text, seconds
   >"$work/server.log" 2>&1 &
 server=$!
 wait_for "$work/server.log" listening 5
-"$BUILD/agent/daemon/lwm2m-gatewayd" --config tests/demo/loopback.ini --plugin-dir "$BUILD/plugins-out" \
+GNUTLS_SYSTEM_PRIORITY_FILE="$PWD/plugins/gnutls/lwm2m-gateway-gnutls.conf" \
+  "$BUILD/agent/daemon/lwm2m-gatewayd" --config tests/demo/loopback.ini --plugin-dir "$BUILD/plugins-out" \
   >"$work/gateway.log" 2>&1 &
 pids+=($!)
 wait_for "$work/gateway.log" "started" 5
