@@ -12,6 +12,8 @@
 #include <QLoggingCategory>
 #include <QTimer>
 
+#include <algorithm>
+
 #include <lwm2m-gateway/credstore/credential_store.h>
 
 Q_LOGGING_CATEGORY(lcGateway, "lwm2mgw.gateway")
@@ -180,12 +182,17 @@ UpstreamRegistrationParams Gateway::ownRegistrationParams() const {
 void Gateway::startUpstream(const QString& localEndpoint, const UpstreamRegistrationParams& params,
                             UpstreamRequestSink* sink) {
     for (const ServerAccount& account : accounts_->accountsFor(localEndpoint)) {
-        auto* registration =
-            new UpstreamRegistration(*upstream_, localEndpoint, account, params, sink);
-        upstreamByEndpoint_.insert(localEndpoint, registration);
-        emit upstreamStarted(registration);
-        registration->start();
+        startRegistration(localEndpoint, account, params, sink);
     }
+}
+
+void Gateway::startRegistration(const QString& localEndpoint, const ServerAccount& account,
+                                const UpstreamRegistrationParams& params,
+                                UpstreamRequestSink* sink) {
+    auto* registration = new UpstreamRegistration(*upstream_, localEndpoint, account, params, sink);
+    upstreamByEndpoint_.insert(localEndpoint, registration);
+    emit upstreamStarted(registration);
+    registration->start();
 }
 
 QList<UpstreamRegistration*> Gateway::upstreamRegistrations(const QString& endpoint) const {
@@ -254,6 +261,51 @@ void Gateway::onSensorEnding(DownstreamRegistration* registration, RegistrationE
                                 << "left (" + registrationEndText(end) + ")";
     for (UpstreamRegistration* each : upstream) {
         finishUpstream(each);
+    }
+}
+
+void Gateway::serverAccountsChanged(const QString& endpoint) {
+    if (stopping_ || !registry_) {
+        return;
+    }
+    reconcileUpstream(endpoint);
+    if (endpoint == config_.endpointName) {
+        for (DownstreamRegistration* sensor : registry_->registrations()) {
+            if (sensor->endpoint != config_.endpointName) {
+                reconcileUpstream(sensor->endpoint);
+            }
+        }
+    }
+}
+
+void Gateway::reconcileUpstream(const QString& endpoint) {
+    const bool own = endpoint == config_.endpointName;
+    DownstreamRegistration* sensor = own ? nullptr : registry_->byEndpoint(endpoint);
+    if (!own && !sensor) {
+        return;  // An unregistered sensor picks up its accounts when it registers.
+    }
+    QList<ServerAccount> missing = accounts_->accountsFor(endpoint);
+    for (UpstreamRegistration* existing : upstreamByEndpoint_.values(endpoint)) {
+        const auto kept =
+            std::find_if(missing.begin(), missing.end(), [existing](const ServerAccount& wanted) {
+                return sameServerAccount(existing->account(), wanted);
+            });
+        if (kept != missing.end()) {
+            missing.erase(kept);
+            continue;
+        }
+        qCInfo(lcGateway).noquote()
+            << endpoint << "no longer registers at" << existing->account().uri.toString()
+            << "(its server account changed or was removed)";
+        upstreamByEndpoint_.remove(endpoint, existing);
+        finishUpstream(existing);
+    }
+    const UpstreamRegistrationParams params =
+        own ? ownRegistrationParams() : paramsFor(*sensor, config_.upstreamEndpointPrefix);
+    UpstreamRequestSink* sink = own ? static_cast<UpstreamRequestSink*>(&deviceObject_)
+                                    : static_cast<UpstreamRequestSink*>(relay_.get());
+    for (const ServerAccount& account : missing) {
+        startRegistration(endpoint, account, params, sink);
     }
 }
 
@@ -391,20 +443,31 @@ QString Gateway::startBootstrap() {
     return {};
 }
 
+QString Gateway::requestBootstrap(const QString& endpoint) {
+    if (!store_) {
+        return QStringLiteral("the gateway runs without a credential store (gateway/store)");
+    }
+    if (endpoint != config_.endpointName) {
+        return QStringLiteral("bootstrap on behalf of a sensor is not available yet");
+    }
+    if (bootstrapClient_) {
+        return {};
+    }
+    if (const QString error = startBootstrap(); !error.isEmpty()) {
+        return error;
+    }
+    return bootstrapClient_
+               ? QString()
+               : QStringLiteral("%1 has no Bootstrap-Server account in the store").arg(endpoint);
+}
+
 void Gateway::onBootstrapped() {
     if (stopping_) {
         return;
     }
     // The store now holds the accounts the Bootstrap-Server wrote: register the gateway and
-    // every sensor that so far had nowhere to go.
-    startUpstream(config_.endpointName, ownRegistrationParams(), &deviceObject_);
-    for (DownstreamRegistration* sensor : registry_->registrations()) {
-        if (sensor->endpoint != config_.endpointName &&
-            !upstreamByEndpoint_.contains(sensor->endpoint)) {
-            startUpstream(sensor->endpoint, paramsFor(*sensor, config_.upstreamEndpointPrefix),
-                          relay_.get());
-        }
-    }
+    // every sensor that relies on the gateway's accounts.
+    serverAccountsChanged(config_.endpointName);
 }
 
 }  // namespace lwm2mgw

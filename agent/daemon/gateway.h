@@ -46,6 +46,7 @@ public:
     const GatewayConfig& config() const { return config_; }
     // nullptr when the gateway runs without a credential store (no --store / gateway/store).
     const credstore::CredentialStore* credentialStore() const { return store_.get(); }
+    credstore::CredentialStore* credentialStore() { return store_.get(); }
     const PluginHostImpl& plugins() const { return plugins_; }
     RegistrationRegistry& registry() { return *registry_; }
     QList<UpstreamRegistration*> upstreamRegistrations(const QString& endpoint) const;
@@ -54,11 +55,28 @@ public:
     RelayCounters relayCounters() const;
     // Ends a sensor's registration as its own De-register would. False if it is not registered.
     bool deregisterEndpoint(const QString& endpoint);
+    // The server accounts of `endpoint` changed in the store (control interface, provisioning,
+    // bootstrap): register at new accounts and de-register at removed or changed ones, now. A
+    // change to the gateway's own accounts reaches every sensor that has none of its own.
+    void serverAccountsChanged(const QString& endpoint);
+    // Starts a client-initiated bootstrap of `endpoint` (the gateway's own, or a registered
+    // sensor's) now. Returns why it cannot start (no bootstrap account, no store), empty when
+    // started or already running; the outcome comes as bootstrapFinished / bootstrapFailed.
+    QString requestBootstrap(const QString& endpoint);
+    // Re-reads the configuration file and the plugin directory and applies what can change
+    // without dropping registrations (gateway_reload.cpp). `changes` lists, in words, what was
+    // applied and what needs a restart. Returns an error for a configuration that does not
+    // parse; then nothing changes.
+    QString reload(QStringList& changes);
+    const QList<DownstreamServer*>& downstreamServers() const { return downstream_; }
 
 signals:
     void stopped();
     // A registration of an endpoint at one upstream server was created (before it starts).
     void upstreamStarted(lwm2mgw::UpstreamRegistration* registration);
+    // A bootstrap of `endpoint` committed new accounts, or gave up for now (`reason` in words).
+    void bootstrapFinished(const QString& endpoint);
+    void bootstrapFailed(const QString& endpoint, const QString& reason);
 
 private:
     void onSensorRegistered(DownstreamRegistration* registration);
@@ -66,6 +84,9 @@ private:
     void onSensorEnding(DownstreamRegistration* registration, RegistrationEnd end);
     void startUpstream(const QString& localEndpoint,
                        const struct UpstreamRegistrationParams& params, UpstreamRequestSink* sink);
+    void startRegistration(const QString& localEndpoint, const ServerAccount& account,
+                           const UpstreamRegistrationParams& params, UpstreamRequestSink* sink);
+    void reconcileUpstream(const QString& endpoint);
     void finishUpstream(UpstreamRegistration* registration);
     void checkStopped();
     UpstreamRegistrationParams ownRegistrationParams() const;

@@ -2,6 +2,18 @@
 
 namespace lwm2mgw {
 
+bool sameServerAccount(const ServerAccount& a, const ServerAccount& b) {
+    return a.shortServerId == b.shortServerId && a.storeEndpoint == b.storeEndpoint &&
+           a.securityInstanceId == b.securityInstanceId && a.uri.toString() == b.uri.toString() &&
+           a.binding == b.binding && a.security.mode == b.security.mode &&
+           a.security.publicKeyOrIdentity == b.security.publicKeyOrIdentity &&
+           a.security.serverPublicKey == b.security.serverPublicKey &&
+           a.retryPolicy.retryCount == b.retryPolicy.retryCount &&
+           a.retryPolicy.retryTimerSeconds == b.retryPolicy.retryTimerSeconds &&
+           a.retryPolicy.sequenceDelaySeconds == b.retryPolicy.sequenceDelaySeconds &&
+           a.retryPolicy.sequenceRetryCount == b.retryPolicy.sequenceRetryCount;
+}
+
 QString StaticServerAccounts::configure(const QStringList& uris,
                                         const CommunicationRetryPolicy& policy) {
     accounts_.clear();

@@ -24,6 +24,11 @@ struct ServerAccount {
     CommunicationRetryPolicy retryPolicy;
 };
 
+// Whether two listings name the same server the same way (store row, URI, mode, public
+// material, retry policy), so a registration made with one need not be redone for the other.
+// Secret keys are not compared: a changed key takes effect at the next handshake.
+bool sameServerAccount(const ServerAccount& a, const ServerAccount& b);
+
 // Which servers an endpoint (the gateway's own or a proxied sensor's) is registered at. The
 // static, configured directory is one implementation; the credential store's accounts another.
 class ServerAccountDirectory {
