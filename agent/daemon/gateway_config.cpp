@@ -90,8 +90,10 @@ QString GatewayConfig::loadFile(const QString& path) {
                 retryPolicy.sequenceDelaySeconds, error) &&
         readInt(settings, QStringLiteral("upstream/communication_sequence_retry_count"), 1,
                 retryPolicy.sequenceRetryCount, error) &&
-        readInt(settings, QStringLiteral("coap/ack_timeout_ms"), 100, ackTimeoutMs, error) &&
-        readInt(settings, QStringLiteral("coap/max_retransmit"), 0, maxRetransmit, error) &&
+        // libcoap 4.3.1 silently keeps its defaults (2 s, 4) for an ACK_TIMEOUT below one second
+        // and for a MAX_RETRANSMIT of 0.
+        readInt(settings, QStringLiteral("coap/ack_timeout_ms"), 1000, ackTimeoutMs, error) &&
+        readInt(settings, QStringLiteral("coap/max_retransmit"), 1, maxRetransmit, error) &&
         readInt(settings, QStringLiteral("proxy/response_timeout_ms"), 100, proxyResponseTimeoutMs,
                 error) &&
         readInt(settings, QStringLiteral("proxy/piggyback_window_ms"), 0, piggybackWindowMs, error);

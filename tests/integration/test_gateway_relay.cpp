@@ -91,7 +91,7 @@ void TestGatewayRelay::initTestCase() {
                   {QStringLiteral("upstream/servers"),
                    QStringLiteral("coap://127.0.0.1:%1").arg(serverPort_)},
                   {QStringLiteral("upstream/communication_retry_timer"), QStringLiteral("1")},
-                  {QStringLiteral("coap/ack_timeout_ms"), QStringLiteral("500")},
+                  {QStringLiteral("coap/ack_timeout_ms"), QStringLiteral("1000")},
                   {QStringLiteral("coap/max_retransmit"), QStringLiteral("2")},
                   {QStringLiteral("proxy/response_timeout_ms"), QString::number(kProxyTimeoutMs)}}),
              qPrintable(gateway_->log()));

@@ -54,7 +54,7 @@ async function main() {
     });
 }
 
-// Commands: "temperature N", "read PATH RESOURCE", "deregister".
+// Commands: "temperature N", "get OBJECT RESOURCE", "update", "deregister".
 require('readline').createInterface({ input: process.stdin }).on('line', async (line) => {
     const [command, ...args] = line.trim().split(/\s+/);
     if (command === 'temperature') {
@@ -64,6 +64,8 @@ require('readline').createInterface({ input: process.stdin }).on('line', async (
     } else if (command === 'get') {
         client.registry.get(args[0], (e, object) =>
             report('value', { path: args[0], resource: args[1], value: e ? null : String(object.attributes[args[1]]) }));
+    } else if (command === 'update' && device) {
+        client.update(device, (e) => report('updated', { error: e ? String(e) : null }));
     } else if (command === 'deregister' && device) {
         client.unregister(device, (e) => {
             report('deregistered', { error: e ? String(e) : null });

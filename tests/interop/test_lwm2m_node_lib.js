@@ -132,7 +132,7 @@ async function main() {
     // forwards it internally and drops the ACK), so under RFC 7252's NSTART=1 every later message
     // on that session waits until the notification times out: keep that time short here.
     const configFile = path.join(os.tmpdir(), `lwm2m-interop-${process.pid}.ini`);
-    fs.writeFileSync(configFile, '[coap]\nack_timeout_ms=500\nmax_retransmit=1\n');
+    fs.writeFileSync(configFile, '[coap]\nack_timeout_ms=1000\nmax_retransmit=1\n');
     const gatewayEvents = [];
     const gateway = startChild(gatewayd, [
         '--config', configFile, '--endpoint', gatewayEndpoint, '--listen', `coap://127.0.0.1:${gatewayPort}`,
@@ -174,6 +174,21 @@ async function main() {
         (e) => e.event === 'executed' && e.path === '/3/0/4');
     const links = String(await call('discover', device.id, '3303', '0'));
     assert.match(links, /<\/3303\/0\/5700>/);
+    // A resource the sensor does not have: the sensor's 4.04 reaches the server unchanged.
+    await assert.rejects(call('read', device.id, '3', '0', '99'), (error) => {
+        assert.match(JSON.stringify(error) + String(error), /4\.04/);
+        return true;
+    });
+
+    // A registration Update, sent by this client from a new source port (which the gateway takes
+    // as the sensor's new address, as a server must after a NAT rebinding), reaches the server.
+    sensor.stdin.write('update\n');
+    const updated = await waitFor('the Update at the sensor', sensorEvents, (e) => e.event === 'updated');
+    assert.equal(updated.error, null);
+    await waitFor('the relayed Update', serverEvents,
+        (e) => e.kind === 'update' && e.endpoint === sensorEndpoint);
+    assert.equal(String(await call('read', device.id, '3', '0', '0')), 'Acme Sensors');
+
     await call('writeAttributes', device.id, '3303', '0', '5700', { pmin: '0', pmax: '30' });
 
     // Observe: the first value, then a notification of the sensor's change (only one: see the
@@ -190,16 +205,11 @@ async function main() {
     await waitFor('a notification of 21.5', notifications, (v) => v === '21.5');
     await call('cancelObserver', device.id, '3303', '0', '5700');
 
-    // A resource the sensor does not have: the sensor's 4.04 reaches the server unchanged.
-    await assert.rejects(call('read', device.id, '3', '0', '99'), (error) => {
-        assert.match(JSON.stringify(error) + String(error), /4\.04/);
-        return true;
-    });
-
     // De-register at the gateway: the server sees the sensor leave, the gateway stays.
     sensor.stdin.write('deregister\n');
+    // The notifications this server left unacknowledged go first (NSTART=1), each timing out.
     await waitFor('the sensor de-registration upstream', serverEvents,
-        (e) => e.kind === 'deregister' && e.endpoint === sensorEndpoint);
+        (e) => e.kind === 'deregister' && e.endpoint === sensorEndpoint, 40000);
     assert.ok(!serverEvents.some((e) => e.kind === 'deregister' && e.endpoint === gatewayEndpoint));
 
     // Stopping the gateway de-registers its own endpoint too.
