@@ -138,7 +138,7 @@ void TestDbusApi::initTestCase() {
                                QStringLiteral("coap://127.0.0.1:%1").arg(gatewayPort_)},
                               {QStringLiteral("upstream/servers"),
                                QStringLiteral("coap://127.0.0.1:%1").arg(server_->port())},
-                              {QStringLiteral("coap/ack_timeout_ms"), QStringLiteral("500")}},
+                              {QStringLiteral("coap/ack_timeout_ms"), QStringLiteral("1000")}},
                              {QStringLiteral("--address"), bus_.address()}),
              qPrintable(gateway_->log()));
     QVERIFY2(gateway_->waitForLog(QStringLiteral("control interface org.lwm2mgateway.Gateway1")),
