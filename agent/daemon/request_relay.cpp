@@ -19,6 +19,8 @@ constexpr quint32 kObserveCancel = 1;
 constexpr quint32 kObserveMask = 0xffffff;
 constexpr quint32 kNoObserve = 0xffffffff;
 constexpr int kSweepIntervalMs = 100;
+// RFC 7641 4.5: a notification in a CON message at least every 24 hours.
+constexpr qint64 kConfirmableEveryMs = 24LL * 60 * 60 * 1000;
 
 QByteArray exchangeKey(const coap_session_t* session, const QByteArray& token) {
     QByteArray key(reinterpret_cast<const char*>(&session), sizeof session);
@@ -106,6 +108,8 @@ struct RequestRelay::Observation {
     quint32 nextObserve = 2;
     std::optional<quint32> lastSensorObserve;
     QElapsedTimer sinceLastNotification;
+    // Started by the last confirmable notification sent upstream; invalid before the first.
+    QElapsedTimer sinceLastConfirmable;
 };
 
 struct RequestRelay::PendingSend {
@@ -318,8 +322,16 @@ void RequestRelay::relayNotification(Observation* observation, const coap_pdu_t*
     observation->lastSensorObserve = sensorObserve;
     observation->sinceLastNotification.restart();
     const coap_pdu_code_t code = coap_pdu_get_code(received);
-    // CON, so that a server that forgot the observation answers RST and we stop relaying.
-    coap_pdu_t* pdu = coap_new_pdu(COAP_MESSAGE_CON, code, observation->upstreamSession);
+    // The sensor's choice of message type is kept: a NON stream stays NON, so a server slower
+    // than the sensor does not queue every notification behind one unacknowledged CON (NSTART=1).
+    // At least one CON per day (RFC 7641 4.5) lets a server that forgot the observation say so by
+    // RST; libcoap reports RSTs for CONs only. Error notifications end the observation: CON.
+    const bool confirmable = coap_pdu_get_type(received) == COAP_MESSAGE_CON ||
+                             COAP_RESPONSE_CLASS(code) != 2 ||
+                             !observation->sinceLastConfirmable.isValid() ||
+                             observation->sinceLastConfirmable.hasExpired(kConfirmableEveryMs);
+    coap_pdu_t* pdu = coap_new_pdu(confirmable ? COAP_MESSAGE_CON : COAP_MESSAGE_NON, code,
+                                   observation->upstreamSession);
     if (!pdu) {
         return;
     }
@@ -347,6 +359,9 @@ void RequestRelay::relayNotification(Observation* observation, const coap_pdu_t*
     }
     if (coap_send(observation->upstreamSession, pdu) != COAP_INVALID_MID) {
         ++counters_.notificationsRelayed;
+        if (confirmable) {
+            observation->sinceLastConfirmable.start();
+        }
     }
     if (COAP_RESPONSE_CLASS(code) != 2) {
         // RFC 7641 3.2: a non-2.xx notification ends the observation.

@@ -10,6 +10,7 @@ namespace lwm2mgw::peers {
 Response Response::fromPdu(const coap_pdu_t* pdu) {
     Response response;
     response.code = codeToNumber(coap_pdu_get_code(pdu));
+    response.confirmable = coap_pdu_get_type(pdu) == COAP_MESSAGE_CON;
     if (const auto format = uintOption(pdu, COAP_OPTION_CONTENT_FORMAT)) {
         response.contentFormat = static_cast<int>(*format);
     }

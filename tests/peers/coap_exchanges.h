@@ -22,6 +22,7 @@ struct Response {
     int contentFormat = -1;
     QByteArray payload;
     int observe = -1;
+    bool confirmable = false;  // the message type it came in
     bool timedOut = false;
     bool reset = false;
     QStringList locationPath;  // Location-Path options, e.g. {"rd", "5"} after a Register

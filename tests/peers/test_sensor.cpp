@@ -787,8 +787,10 @@ void TestSensor::notifyChanged(const Lwm2mPath& changed) {
 }
 
 void TestSensor::sendNotification(const Observation& observation, const ReadResult& result) {
+    const coap_pdu_type_t type =
+        notificationsNon_ && result.code == kContent ? COAP_MESSAGE_NON : COAP_MESSAGE_CON;
     coap_pdu_t* pdu =
-        coap_pdu_init(COAP_MESSAGE_CON, codeFromNumber(result.code), coap_new_message_id(session_),
+        coap_pdu_init(type, codeFromNumber(result.code), coap_new_message_id(session_),
                       coap_session_max_pdu_size(session_));
     if (pdu == nullptr) {
         return;

@@ -72,6 +72,8 @@ public:
 
     // Drop every incoming request without any answer, not even an empty ACK.
     void setSilent(bool silent) { silent_ = silent; }
+    // Notifications go as NON instead of CON (RFC 7641 allows either).
+    void setNotificationsNonConfirmable(bool enabled) { notificationsNon_ = enabled; }
     quint32 requestsServed(coap_request_t method) const;
     quint32 requestsDropped() const { return dropped_; }
     quint32 notificationsSent() const { return notificationsSent_; }
@@ -152,6 +154,7 @@ private:
     bool autoUpdate_ = true;
     bool silent_ = false;
     quint32 observeSequence_ = 2;
+    bool notificationsNon_ = false;
     quint32 notificationsSent_ = 0;
     quint32 dropped_ = 0;
     std::array<quint32, 8> served_{};
