@@ -18,6 +18,7 @@ namespace {
 // Per-session state hung on libcoap's server session.
 struct DownstreamSessionState {
     bool admitted = false;
+    bool counted = false;  // its refusal is in the counters already
 };
 
 DownstreamServer* serverOf(coap_session_t* session) {
@@ -69,12 +70,33 @@ DownstreamServer::DownstreamServer(SecurityModePlugin& plugin, RegistrationRegis
 }
 
 DownstreamServer::~DownstreamServer() {
+    if (!listeners_.isEmpty()) {
+        qCInfo(lcDownstream).noquote()
+            << QStringLiteral(
+                   "%1 sessions: %2 admitted, %3 refused by policy, %4 closed before "
+                   "admission, %5 refused for another endpoint (4.03)")
+                   .arg(QString::fromUtf8(plugin_.name().data(),
+                                          static_cast<qsizetype>(plugin_.name().size())))
+                   .arg(counters_.admitted)
+                   .arg(counters_.refusedByPolicy)
+                   .arg(counters_.closedBeforeAdmission)
+                   .arg(counters_.refusedEndpointMismatch);
+    }
     delete loop_;
 }
 
 namespace {
 RequestRelay* relayOf(coap_session_t* session) {
     return &serverOf(session)->relay();
+}
+
+DownstreamSessionState* stateOf(coap_session_t* session) {
+    auto* state = static_cast<DownstreamSessionState*>(coap_session_get_app_data(session));
+    if (!state) {
+        state = new DownstreamSessionState;
+        coap_session_set_app_data(session, state);
+    }
+    return state;
 }
 }  // namespace
 
@@ -106,20 +128,21 @@ QString DownstreamServer::listen(const QString& uri) {
 }
 
 bool DownstreamServer::admit(coap_session_t* session) {
-    auto* state = static_cast<DownstreamSessionState*>(coap_session_get_app_data(session));
-    if (!state) {
-        state = new DownstreamSessionState;
-        coap_session_set_app_data(session, state);
-    }
+    DownstreamSessionState* state = stateOf(session);
     if (!state->admitted) {
         std::string reason;
         if (!plugin_.admitPeer(session, reason)) {
             qCWarning(lcDownstream).noquote()
                 << "refused peer" << addressText(coap_session_get_addr_remote(session)) << ":"
                 << QString::fromStdString(reason);
+            if (!state->counted) {
+                state->counted = true;
+                ++counters_.refusedByPolicy;
+            }
             return false;
         }
         state->admitted = true;
+        ++counters_.admitted;
         // Give up on a silent sensor about when the relay answers 5.04, so that a request the
         // sensor never saw does not hold back the next ones (libcoap sends one CON at a time).
         coap_session_set_ack_timeout(
@@ -141,6 +164,7 @@ void DownstreamServer::handleRequest(coap_resource_t* resource, coap_session_t* 
     }
     auto closeIfForbidden = [&](RegistrationRegistry::Outcome outcome) {
         if (outcome == RegistrationRegistry::Outcome::Forbidden) {
+            ++counters_.refusedEndpointMismatch;
             closeLater(session);
         }
     };
@@ -198,6 +222,17 @@ void DownstreamServer::handleEvent(coap_session_t* session, coap_event_t event) 
             // Admission right after the handshake, before the first request is read.
             admit(session);
             break;
+        case COAP_EVENT_DTLS_CLOSED: {
+            // Raised once, when libcoap frees the session's DTLS state. Not admitted nor refused
+            // by admitPeer: its handshake failed (libcoap or the plugin's handshake callbacks
+            // refused the peer) or it sent no request.
+            const auto* state =
+                static_cast<const DownstreamSessionState*>(coap_session_get_app_data(session));
+            if (!state || (!state->admitted && !state->counted)) {
+                ++counters_.closedBeforeAdmission;
+            }
+            break;
+        }
         case COAP_EVENT_SERVER_SESSION_DEL:
             delete static_cast<DownstreamSessionState*>(coap_session_get_app_data(session));
             coap_session_set_app_data(session, nullptr);

@@ -13,6 +13,23 @@ namespace lwm2mgw {
 class RegistrationRegistry;
 class RequestRelay;
 
+// What became of the sessions sensors opened on one DownstreamServer (one security mode), since
+// the daemon started, by where they were stopped. For operators (D-Bus), not for decisions.
+struct DownstreamSessionCounters {
+    // The plugin's admitPeer accepted the session (NoSec: every session that sent a request).
+    quint64 admitted = 0;
+    // admitPeer refused it after the handshake: DTLS version, suite, MAC, group or key size
+    // against the LwM2M rules, or a credential withdrawn since the handshake.
+    quint64 refusedByPolicy = 0;
+    // DTLS sessions that ended before admission: mostly handshakes refused for an untrusted peer
+    // (unknown PSK identity or wrong key, key not on the allow list, unknown CA, bad chain) or no
+    // shared suite; also a peer that left after its handshake without sending a request.
+    quint64 closedBeforeAdmission = 0;
+    // A Register, Update or De-register naming another endpoint than the credentials: 4.03,
+    // and the session closed.
+    quint64 refusedEndpointMismatch = 0;
+};
+
 // One libcoap context serving sensors through one security-mode plugin's listeners. Every
 // session is admitted by the plugin before any of its requests is processed; requests are
 // routed to the registration interface (/rd), Send (/dp) or refused.
@@ -30,6 +47,7 @@ public:
     SecurityModePlugin& plugin() const { return plugin_; }
     RequestRelay& relay() const { return relay_; }
     CoapEventLoop* loop() const { return loop_; }
+    const DownstreamSessionCounters& counters() const { return counters_; }
 
     // libcoap callbacks, routed here through the context's app data.
     void handleRequest(coap_resource_t* resource, coap_session_t* session,
@@ -47,6 +65,7 @@ private:
     const GatewayConfig& config_;
     CoapEventLoop* loop_ = nullptr;
     QStringList listeners_;
+    DownstreamSessionCounters counters_;
 };
 
 }  // namespace lwm2mgw

@@ -1,4 +1,5 @@
-// What a plugin remembers about the client sessions it opened, for its handshake callbacks.
+// What a plugin remembers about the client sessions it opened, for its handshake callbacks (and,
+// server role, what a handshake callback found out for the admission that follows).
 // libcoap 4.3.1 calls PKI callbacks with the context's (latest) setup, not the session's, so the
 // per-session expectations (pinned key, expected host) are looked up here by session.
 #pragma once
@@ -25,6 +26,17 @@ public:
     State* find(coap_session_t* session) {
         const auto found = entries_.find(session);
         return found == entries_.end() ? nullptr : found->second.state.get();
+    }
+
+    // Removes the session's entry and hands it over (nullptr when there is none).
+    std::unique_ptr<State> take(coap_session_t* session) {
+        const auto found = entries_.find(session);
+        if (found == entries_.end()) {
+            return nullptr;
+        }
+        std::unique_ptr<State> state = std::move(found->second.state);
+        entries_.erase(found);
+        return state;
     }
 
 private:

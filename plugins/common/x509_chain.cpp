@@ -6,6 +6,8 @@
 
 #include <arpa/inet.h>
 
+#include <algorithm>
+
 namespace lwm2mgw::dtls {
 
 namespace {
@@ -107,6 +109,8 @@ ChainResult checkPeerChain(const gnutls_datum_t* chain, unsigned int count,
         if (now > notAfter) {
             return fail(subject + " expired on " + dateText(notAfter));
         }
+        result.validFrom = i == 0 ? notBefore : std::max(result.validFrom, notBefore);
+        result.validUntil = i == 0 ? notAfter : std::min(result.validUntil, notAfter);
         Pubkey key = publicKeyOf(crt.get());
         if (!key) {
             return fail(subject + " has an unreadable public key");
@@ -127,6 +131,14 @@ ChainResult checkPeerChain(const gnutls_datum_t* chain, unsigned int count,
         Crt anchor = importCertificate(der);
         if (!anchor) {
             continue;  // a broken anchor trusts nothing; the others still count
+        }
+        const std::time_t anchorStart = gnutls_x509_crt_get_activation_time(anchor.get());
+        const std::time_t anchorExpiry = gnutls_x509_crt_get_expiration_time(anchor.get());
+        if (anchorStart != static_cast<std::time_t>(-1)) {
+            result.validFrom = std::max(result.validFrom, anchorStart);
+        }
+        if (anchorExpiry != static_cast<std::time_t>(-1)) {
+            result.validUntil = std::min(result.validUntil, anchorExpiry);
         }
         gnutls_x509_crt_t owned = anchor.release();
         if (gnutls_x509_trust_list_add_cas(list.get(), &owned, 1, 0) == 1) {

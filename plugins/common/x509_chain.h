@@ -22,6 +22,11 @@ struct ChainRequirements {
 struct ChainResult {
     std::optional<std::string> violation;  // nullopt when the chain passes
     std::string leafCommonName;            // server role: the Subject CN of the leaf
+    // The latest start and the earliest end of validity among the peer's certificates and the
+    // trust anchors: in between, the same chain against the same anchors passes again (nothing
+    // else in the check depends on time).
+    std::time_t validFrom = 0;
+    std::time_t validUntil = 0;
 };
 
 // `chain` is what the peer sent, leaf first (gnutls_certificate_get_peers).

@@ -62,6 +62,7 @@ private slots:
     void x509ServerCoapClients();
     void x509ServerCertificates_data();
     void x509ServerCertificates();
+    void x509ServerRechecksAnchorsAtAdmission();
 
     void pskClientAgainstCoapServer();
     void pskClientForcedSuite_data();
@@ -197,6 +198,7 @@ void DtlsPluginsTest::badInputIsRefusedWithoutCrashing() {
 
 QString DtlsPluginsTest::whoami(const QString& program, const QStringList& arguments,
                                 const QString& expect) {
+    // Wait for the whole expected text: a read may end in the middle of it.
     Peer peer(program, arguments, whoamiRequest());
     peer.waitFor(expect);
     return peer.output();
@@ -220,7 +222,7 @@ void DtlsPluginsTest::pskServerForcedSuite() {
         whoami("openssl",
                {"s_client", "-dtls1_2", "-connect", QString("127.0.0.1:%1").arg(pskPort_),
                 "-psk_identity", kPskIdentity, "-psk", pskHex(), "-cipher", openssl},
-               "admitted");
+               QString("admitted ep=") + kPskEndpoint);
     QVERIFY2(out.contains(QString("admitted ep=") + kPskEndpoint), qPrintable(out));
     QVERIFY2(out.contains("Cipher is " + openssl), qPrintable(out));
     QVERIFY(host_.logContains("DTLS1.2 " + gnutls));
@@ -295,7 +297,7 @@ void DtlsPluginsTest::rpkServerForcedSuite() {
                {"--udp", "--port", QString::number(rpkPort_), "127.0.0.1", "--insecure",
                 "--priority", rpkPriority(priority), "--rawpkkeyfile", pki_->key("rpk-sensor"),
                 "--rawpkfile", pki_->publicKeyPem("rpk-sensor")},
-               "admitted");
+               "admitted ep=rpk-sensor-1");
     QVERIFY2(out.contains("admitted ep=rpk-sensor-1"), qPrintable(out));
     QVERIFY(host_.logContains("DTLS1.2 " + gnutls));
 }
@@ -357,7 +359,7 @@ void DtlsPluginsTest::x509ServerForcedSuite() {
                {"s_client", "-dtls1_2", "-connect", QString("127.0.0.1:%1").arg(x509Port_), "-cert",
                 pki_->pem("sensor"), "-cert_chain", pki_->pem("inter"), "-key", pki_->key("sensor"),
                 "-CAfile", pki_->pem("root"), "-verify_return_error", "-cipher", openssl},
-               "admitted");
+               "admitted ep=sensor-1");
     QVERIFY2(out.contains("admitted ep=sensor-1"), qPrintable(out));
     QVERIFY2(out.contains("Cipher is " + openssl), qPrintable(out));
     QVERIFY(host_.logContains("DTLS1.2 " + gnutls));
@@ -422,6 +424,33 @@ void DtlsPluginsTest::x509ServerCertificates() {
     if (!pluginLog.isEmpty()) {
         QVERIFY(host_.logContains(pluginLog));
     }
+}
+
+// admitPeer reuses the handshake's chain verdict only while the anchors are those it was
+// verified against: an anchor withdrawn in between must still keep the sensor out.
+void DtlsPluginsTest::x509ServerRechecksAnchorsAtAdmission() {
+    const QStringList arguments =
+        QStringList{"-m", "get", "-B", "5", "-c", pki_->pem("sensor-root")} +
+        QStringList{"-j", pki_->key("sensor-root"), "-C", pki_->pem("root")} +
+        QStringList{QString("coaps://127.0.0.1:%1/whoami").arg(x509Port_)};
+    // Unchanged anchors: read once in the handshake callback and once by admitPeer.
+    const int before = host_.anchorReads;
+    Peer control("coap-client-gnutls", arguments);
+    QVERIFY(control.finish());
+    QVERIFY2(control.output().contains("admitted ep=sensor-1"), qPrintable(control.output()));
+    QCOMPARE(host_.anchorReads - before, 2);
+
+    const int admitted = x509Server_->admitted;
+    host_.swappedAnchors = {bytes(pki_->certificateDer("other-root"))};
+    host_.swapAnchorsAtRead = host_.anchorReads + 2;  // the read in admitPeer
+    Peer peer("coap-client-gnutls", arguments);
+    const bool finished = peer.finish();
+    host_.swapAnchorsAtRead = 0;
+    QVERIFY(finished);
+    QVERIFY2(!peer.output().contains("admitted"), qPrintable(peer.output()));
+    QCOMPARE(x509Server_->admitted, admitted);
+    QVERIFY2(x509Server_->reasons.last().contains("rejected"),
+             qPrintable(x509Server_->reasons.join('\n')));
 }
 
 // ---- client role ----
