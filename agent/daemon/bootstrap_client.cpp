@@ -48,8 +48,14 @@ BootstrapClient::~BootstrapClient() {
     closeSession();
 }
 
-void BootstrapClient::start() {
-    sendRequest();
+void BootstrapClient::start(qint64 holdOffMs) {
+    if (holdOffMs <= 0) {
+        sendRequest();
+        return;
+    }
+    qCInfo(lcBootstrap).noquote() << "bootstrap of" << endpoint_ << "held off for"
+                                  << static_cast<double>(holdOffMs) / 1000.0 << "s";
+    retryTimer_.start(holdOffMs, [this] { sendRequest(); });
 }
 
 void BootstrapClient::closeSession() {
@@ -63,6 +69,7 @@ void BootstrapClient::closeSession() {
 }
 
 void BootstrapClient::sendRequest() {
+    sequenceTimer_.stop();
     closeSession();
     // A new Bootstrap-Request starts the sequence over (Core 6.1.5: the server begins afresh).
     handler_.abandon();
@@ -137,6 +144,12 @@ void BootstrapClient::onRequestResult(const coap_pdu_t* response, const QString&
     }
     qCInfo(lcBootstrap).noquote() << account_.uri.toString() << "accepted the Bootstrap-Request of"
                                   << endpoint_;
+    if (sequenceTimeoutMs_ > 0) {
+        sequenceTimer_.start(sequenceTimeoutMs_, [this] {
+            retryLater(QStringLiteral("no Bootstrap-Finish within %1 s")
+                           .arg(static_cast<double>(sequenceTimeoutMs_) / 1000.0));
+        });
+    }
 }
 
 void BootstrapClient::sequenceFinished(bool committed) {
@@ -153,6 +166,7 @@ void BootstrapClient::sequenceFinished(bool committed) {
             }
             done_ = true;
             retryTimer_.stop();
+            sequenceTimer_.stop();
             closeSession();
             emit bootstrapped();
         },
@@ -163,6 +177,7 @@ void BootstrapClient::retryLater(const QString& reason) {
     if (done_) {
         return;
     }
+    sequenceTimer_.stop();
     closeSession();
     handler_.abandon();
     const CommunicationRetryPolicy& policy = account_.retryPolicy;
@@ -174,6 +189,7 @@ void BootstrapClient::retryLater(const QString& reason) {
         << "bootstrap of" << endpoint_ << "at" << account_.uri.toString() << "failed:" << reason
         << "- next Bootstrap-Request in" << static_cast<double>(delayMs) / 1000.0 << "s";
     retryTimer_.start(delayMs, [this] { sendRequest(); });
+    emit attemptFailed(reason);
 }
 
 }  // namespace lwm2mgw

@@ -24,7 +24,9 @@ std::optional<ServerAccount> bootstrapServerAccount(
 // Bootstrap-Server account, sends Bootstrap-Request (POST /bs?ep=NAME&pct=112), lets the handler
 // serve what the server then sends, and reports the result of Bootstrap-Finish. A request left
 // unanswered, refused, or a sequence whose Finish was refused, is retried after a back-off that
-// doubles from the account's Communication Retry Timer up to its Sequence Delay Timer.
+// doubles from the account's Communication Retry Timer up to its Sequence Delay Timer. A server
+// that accepted the request but sends no Finish within the sequence timeout is given up on the
+// same way: the buffered writes are dropped, the store keeps its state.
 class BootstrapClient : public QObject, public UpstreamSessionOwner {
     Q_OBJECT
 public:
@@ -32,7 +34,11 @@ public:
                     BootstrapRequestHandler& handler, QObject* parent = nullptr);
     ~BootstrapClient() override;
 
-    void start();
+    // Sends the Bootstrap-Request after `holdOffMs` (Client Hold Off Time, /0/x/11).
+    void start(qint64 holdOffMs = 0);
+    // How long a sequence may run from the server's 2.04 to its Finish; 0: no bound.
+    void setSequenceTimeout(qint64 milliseconds) { sequenceTimeoutMs_ = milliseconds; }
+    const ServerAccount& account() const { return account_; }
     // Called by the handler's Finished callback.
     void sequenceFinished(bool committed);
 
@@ -44,6 +50,8 @@ public:
 signals:
     // The new accounts are in the store; the session is already closed.
     void bootstrapped();
+    // One attempt failed (`reason` in words); the next one is already scheduled.
+    void attemptFailed(const QString& reason);
 
 private:
     void sendRequest();
@@ -58,6 +66,8 @@ private:
     coap_session_t* session_ = nullptr;
     QByteArray pendingToken_;
     ScheduledDeadline retryTimer_;
+    ScheduledDeadline sequenceTimer_;
+    qint64 sequenceTimeoutMs_ = 0;
     int failures_ = 0;
     bool done_ = false;
 };

@@ -1,7 +1,6 @@
 #include "gateway.h"
 
-#include "bootstrap_client.h"
-#include "bootstrap_request_handler.h"
+#include "bootstrap_coordinator.h"
 #include "downstream_server.h"
 #include "registration_registry.h"
 #include "request_relay.h"
@@ -9,12 +8,16 @@
 #include "upstream_client.h"
 #include "upstream_registration.h"
 
+#include <QFile>
 #include <QLoggingCategory>
+#include <QPointer>
 #include <QTimer>
 
 #include <algorithm>
+#include <cstring>
 
 #include <lwm2m-gateway/credstore/credential_store.h>
+#include <lwm2m-gateway/credstore/provisioning.h>
 
 Q_LOGGING_CATEGORY(lcGateway, "lwm2mgw.gateway")
 
@@ -59,8 +62,7 @@ Gateway::~Gateway() {
     qDeleteAll(leaving_);
     registry_.reset();
     qDeleteAll(downstream_);
-    bootstrapClient_.reset();
-    bootstrapHandler_.reset();
+    bootstrap_.reset();
     upstream_.reset();
     plugins_.setCredentialStore(nullptr);
 }
@@ -68,10 +70,27 @@ Gateway::~Gateway() {
 QString Gateway::start() {
     initCoapLibrary();
     plugins_.loadDirectory(config_.pluginDir);
-    if (const QString error =
-            configuredAccounts_.configure(config_.upstreamUris, config_.retryPolicy);
+    // A coaps:// --upstream names a stored account (its credentials from provisioning); only
+    // coap:// ones are configured accounts.
+    QStringList nosecUpstream;
+    QStringList securedUpstream;
+    for (const QString& uri : config_.upstreamUris) {
+        (uri.startsWith(QLatin1String("coaps:"), Qt::CaseInsensitive) ? securedUpstream
+                                                                      : nosecUpstream)
+            .append(uri);
+    }
+    if (const QString error = configuredAccounts_.configure(nosecUpstream, config_.retryPolicy);
         !error.isEmpty()) {
         return error;
+    }
+    if (config_.storePath.isEmpty() && !config_.provisioningFile.isEmpty()) {
+        return QStringLiteral("--provisioning needs a credential store (--store or gateway/store)");
+    }
+    if (config_.storePath.isEmpty() && !securedUpstream.isEmpty()) {
+        return QStringLiteral(
+                   "%1: a coaps:// server needs a server account with credentials in the "
+                   "credential store (--store and --provisioning), not a bare --upstream URI")
+            .arg(securedUpstream.first());
     }
     if (!config_.storePath.isEmpty()) {
         auto opened = credstore::CredentialStore::open(config_.storePath.toStdString());
@@ -89,6 +108,18 @@ QString Gateway::start() {
                 << "is read-only: bootstrap and credential changes will fail";
         }
         plugins_.setCredentialStore(store_.get());
+        if (const QString error = importProvisioningFile(); !error.isEmpty()) {
+            return error;
+        }
+        if (const QString error = checkSecuredUpstream(securedUpstream); !error.isEmpty()) {
+            return error;
+        }
+        // A coaps:// --bootstrap must name the provisioned account, whether or not it is used now.
+        if (config_.bootstrapUri.startsWith(QLatin1String("coaps:"), Qt::CaseInsensitive)) {
+            if (const QString error = writeConfiguredBootstrapAccount(); !error.isEmpty()) {
+                return error;
+            }
+        }
         storedAccounts_ = std::make_unique<StoredServerAccounts>(*store_, config_.endpointName,
                                                                  configuredAccounts_);
         accounts_ = storedAccounts_.get();
@@ -97,6 +128,12 @@ QString Gateway::start() {
     upstream_->setAccountDirectory(accounts_);
     if (!upstream_->isValid()) {
         return QStringLiteral("cannot create the upstream CoAP context");
+    }
+    if (store_) {
+        bootstrap_ =
+            std::make_unique<BootstrapCoordinator>(*store_, *upstream_, config_, modeAvailable());
+        connect(bootstrap_.get(), &BootstrapCoordinator::finished, this, &Gateway::onBootstrapped);
+        connect(bootstrap_.get(), &BootstrapCoordinator::failed, this, &Gateway::bootstrapFailed);
     }
     registry_ = std::make_unique<RegistrationRegistry>();
     relay_ = std::make_unique<RequestRelay>(*registry_, config_, *upstream_);
@@ -160,7 +197,7 @@ QString Gateway::start() {
                 return error;
             }
         }
-        if (!bootstrapClient_) {
+        if (!bootstrap_ || !bootstrap_->isRunning(config_.endpointName)) {
             qCWarning(lcGateway)
                 << "no upstream server configured: sensors are accepted but not relayed";
         }
@@ -189,7 +226,28 @@ void Gateway::startUpstream(const QString& localEndpoint, const UpstreamRegistra
 void Gateway::startRegistration(const QString& localEndpoint, const ServerAccount& account,
                                 const UpstreamRegistrationParams& params,
                                 UpstreamRequestSink* sink) {
-    auto* registration = new UpstreamRegistration(*upstream_, localEndpoint, account, params, sink);
+    UpstreamRegistrationParams effective = params;
+    if (localEndpoint == config_.endpointName && account.lifetimeSeconds > 0) {
+        // The gateway registers with the Lifetime its Server instance gives (/1/x/1).
+        effective.lifetimeSeconds = account.lifetimeSeconds;
+    }
+    auto* registration =
+        new UpstreamRegistration(*upstream_, localEndpoint, account, effective, sink);
+    connect(registration, &UpstreamRegistration::stateChanged, this,
+            [this, guarded = QPointer<UpstreamRegistration>(registration)](UpstreamState state) {
+                if (state != UpstreamState::Failed) {
+                    return;
+                }
+                // Not from inside libcoap's callback: a bootstrap opens a session of its own.
+                QMetaObject::invokeMethod(
+                    this,
+                    [this, guarded] {
+                        if (guarded) {
+                            onRegistrationFailed(guarded);
+                        }
+                    },
+                    Qt::QueuedConnection);
+            });
     upstreamByEndpoint_.insert(localEndpoint, registration);
     emit upstreamStarted(registration);
     registration->start();
@@ -242,6 +300,16 @@ void Gateway::onSensorRegistered(DownstreamRegistration* registration) {
     }
     startUpstream(registration->endpoint, paramsFor(*registration, config_.upstreamEndpointPrefix),
                   relay_.get());
+    // A sensor with a bootstrap account of its own and no server account of its own is
+    // bootstrapped now; until Finish it stays registered at the gateway's accounts.
+    if (bootstrap_ && bootstrap_->wantsBootstrap(registration->endpoint)) {
+        if (const QString error =
+                bootstrap_->start(registration->endpoint, BootstrapCoordinator::Trigger::Automatic);
+            !error.isEmpty()) {
+            qCWarning(lcGateway).noquote()
+                << "cannot bootstrap" << registration->endpoint << ":" << error;
+        }
+    }
 }
 
 void Gateway::onSensorUpdated(DownstreamRegistration* registration, bool objectLinksChanged) {
@@ -324,8 +392,9 @@ void Gateway::stop() {
         return;
     }
     stopping_ = true;
-    bootstrapClient_.reset();  // A bootstrap in progress is abandoned; the store is unchanged.
-    bootstrapHandler_.reset();
+    if (bootstrap_) {
+        bootstrap_->stopAll();  // Bootstraps in progress are abandoned; the store is unchanged.
+    }
     qCInfo(lcGateway) << "stopping: de-registering every endpoint upstream";
     if (registry_) {
         registry_->clear();
@@ -358,9 +427,21 @@ QString Gateway::writeConfiguredBootstrapAccount() {
         return QStringLiteral("--bootstrap %1: %2").arg(config_.bootstrapUri, error);
     }
     if (uri->secure) {
+        // Its credentials cannot come from a URI: it must be the provisioned bootstrap account.
+        auto stored = store_->bootstrapAccount(config_.endpointName.toStdString());
+        QString ignored;
+        const std::optional<CoapUri> storedUri =
+            stored && stored.value()
+                ? parseCoapUri(QString::fromStdString(stored.value()->serverUri), ignored)
+                : std::nullopt;
+        if (storedUri && storedUri->toString() == uri->toString()) {
+            return {};
+        }
         return QStringLiteral(
-            "--bootstrap takes a NoSec coap:// URI; provision a secured "
-            "Bootstrap-Server account into the store instead");
+                   "--bootstrap %1: the store holds no Bootstrap-Server account with this URI "
+                   "for %2; a coaps:// account and its credentials come from the provisioning "
+                   "file (--provisioning or gateway/provisioning_file)")
+            .arg(config_.bootstrapUri, config_.endpointName);
     }
     auto begun = store_->beginBootstrap(config_.endpointName.toStdString());
     if (!begun) {
@@ -422,52 +503,166 @@ QString Gateway::startBootstrap() {
     if (!stored.value()) {
         return {};  // Nothing to bootstrap from: the gateway runs without upstream servers.
     }
-    QString error;
-    const std::optional<ServerAccount> account =
-        bootstrapServerAccount(*stored.value(), config_.endpointName, config_.retryPolicy, error);
-    if (!account) {
-        return QStringLiteral("bootstrap account of %1: %2").arg(config_.endpointName, error);
-    }
-    bootstrapHandler_ = std::make_unique<BootstrapRequestHandler>(
-        *store_, config_.endpointName, modeAvailable(), [this](bool committed) {
-            if (bootstrapClient_) {
-                bootstrapClient_->sequenceFinished(committed);
-            }
-        });
-    bootstrapClient_ = std::make_unique<BootstrapClient>(*upstream_, *account, config_.endpointName,
-                                                         *bootstrapHandler_);
-    connect(bootstrapClient_.get(), &BootstrapClient::bootstrapped, this, &Gateway::onBootstrapped);
     qCInfo(lcGateway).noquote() << "no server account for" << config_.endpointName
-                                << "- bootstrapping from" << account->uri.toString();
-    bootstrapClient_->start();
-    return {};
+                                << "- bootstrapping";
+    return bootstrap_->start(config_.endpointName, BootstrapCoordinator::Trigger::Automatic);
 }
 
 QString Gateway::requestBootstrap(const QString& endpoint) {
-    if (!store_) {
+    if (!store_ || !bootstrap_) {
         return QStringLiteral("the gateway runs without a credential store (gateway/store)");
     }
-    if (endpoint != config_.endpointName) {
-        return QStringLiteral("bootstrap on behalf of a sensor is not available yet");
+    if (stopping_) {
+        return QStringLiteral("the gateway is stopping");
     }
-    if (bootstrapClient_) {
+    if (bootstrap_->isRunning(endpoint)) {
         return {};
     }
-    if (const QString error = startBootstrap(); !error.isEmpty()) {
-        return error;
+    if (endpoint == config_.endpointName) {
+        if (!config_.bootstrapUri.isEmpty()) {
+            if (const QString error = writeConfiguredBootstrapAccount(); !error.isEmpty()) {
+                return error;
+            }
+        }
+    } else if (!registry_ || !registry_->byEndpoint(endpoint)) {
+        return QStringLiteral("%1 is not registered at the gateway").arg(endpoint);
     }
-    return bootstrapClient_
-               ? QString()
-               : QStringLiteral("%1 has no Bootstrap-Server account in the store").arg(endpoint);
+    return bootstrap_->start(endpoint, BootstrapCoordinator::Trigger::Operator);
 }
 
-void Gateway::onBootstrapped() {
+void Gateway::onBootstrapped(const QString& endpoint) {
     if (stopping_) {
         return;
     }
-    // The store now holds the accounts the Bootstrap-Server wrote: register the gateway and
-    // every sensor that relies on the gateway's accounts.
-    serverAccountsChanged(config_.endpointName);
+    emit bootstrapFinished(endpoint);
+    // Register at the accounts the Bootstrap-Server wrote, de-register from the ones it removed
+    // (for the gateway: also every sensor relying on the gateway's accounts).
+    serverAccountsChanged(endpoint);
+    // Registrations whose account the bootstrap kept, but that had failed, start over.
+    const QList<UpstreamRegistration*> all = upstreamByEndpoint_.values();
+    for (UpstreamRegistration* registration : all) {
+        if (registration->state() == UpstreamState::Failed &&
+            registration->account().storeEndpoint == endpoint) {
+            registration->triggerUpdate();
+        }
+    }
+}
+
+void Gateway::onRegistrationFailed(UpstreamRegistration* registration) {
+    if (stopping_ || !bootstrap_) {
+        return;
+    }
+    // The failed accounts belong to the endpoint whose scope holds them (a sensor without
+    // accounts of its own uses the gateway's): that endpoint is bootstrapped, once every one
+    // of its own registrations failed (Core 6.2.1.1) and one of them asks for it (/1/x/16).
+    const QString owner = registration->account().storeEndpoint;
+    if (owner.isEmpty() || bootstrap_->isRunning(owner)) {
+        return;
+    }
+    const QList<UpstreamRegistration*> owned = upstreamByEndpoint_.values(owner);
+    if (owned.isEmpty()) {
+        return;
+    }
+    bool wanted = false;
+    for (UpstreamRegistration* each : owned) {
+        if (each->state() != UpstreamState::Failed) {
+            return;
+        }
+        wanted = wanted || each->account().bootstrapOnRegistrationFailure;
+    }
+    if (!wanted) {
+        return;
+    }
+    qCInfo(lcGateway).noquote() << "every registration of" << owner
+                                << "failed: Bootstrap on Registration Failure";
+    if (const QString error = bootstrap_->start(owner, BootstrapCoordinator::Trigger::Automatic);
+        !error.isEmpty()) {
+        qCWarning(lcGateway).noquote() << "cannot bootstrap" << owner << ":" << error;
+    }
+}
+
+QString Gateway::importProvisioningFile() {
+    if (config_.provisioningFile.isEmpty()) {
+        return {};
+    }
+    QFile file(config_.provisioningFile);
+    if (!file.exists()) {
+        // The factory deletes the file after the first import (it holds keys).
+        qCInfo(lcGateway).noquote()
+            << "provisioning file" << config_.provisioningFile << "is absent; nothing to import";
+        return {};
+    }
+    if (!file.open(QIODevice::ReadOnly)) {
+        return QStringLiteral("cannot read the provisioning file %1").arg(config_.provisioningFile);
+    }
+    QByteArray json = file.readAll();
+    auto parsed = credstore::parseProvisioning(
+        std::string_view(json.constData(), static_cast<size_t>(json.size())));
+    if (!parsed) {
+        explicit_bzero(json.data(), static_cast<size_t>(json.size()));
+        return QStringLiteral("provisioning file %1: %2")
+            .arg(config_.provisioningFile, QString::fromStdString(parsed.error().message));
+    }
+    // Imported only into a store that knows none of its endpoints yet: once provisioned (and
+    // perhaps bootstrapped or changed since), a restart must not put the factory state back.
+    for (const credstore::EndpointAccounts& endpoint : parsed.value()) {
+        auto existing = store_->securityInstances(endpoint.endpoint);
+        if (!existing || !existing.value().empty()) {
+            explicit_bzero(json.data(), static_cast<size_t>(json.size()));
+            qCInfo(lcGateway).noquote()
+                << "provisioning file" << config_.provisioningFile
+                << "not imported:" << QString::fromStdString(endpoint.endpoint)
+                << "already has accounts in the store";
+            return {};
+        }
+    }
+    auto imported = credstore::importProvisioning(
+        *store_, std::string_view(json.constData(), static_cast<size_t>(json.size())),
+        modeAvailable());
+    explicit_bzero(json.data(), static_cast<size_t>(json.size()));
+    if (!imported) {
+        return QStringLiteral("provisioning file %1: %2")
+            .arg(config_.provisioningFile, QString::fromStdString(imported.error().message));
+    }
+    qCInfo(lcGateway).noquote() << "provisioning file" << config_.provisioningFile
+                                << "imported:" << imported.value().endpoints << "endpoint(s),"
+                                << imported.value().securityInstances << "Security and"
+                                << imported.value().serverInstances << "Server instance(s)";
+    return {};
+}
+
+QString Gateway::checkSecuredUpstream(const QStringList& uris) const {
+    if (uris.isEmpty()) {
+        return {};
+    }
+    auto stored = store_->securityInstances(config_.endpointName.toStdString());
+    if (!stored) {
+        return QStringLiteral("cannot read the server accounts of %1: %2")
+            .arg(config_.endpointName, QString::fromStdString(stored.error().message));
+    }
+    for (const QString& text : uris) {
+        QString error;
+        const std::optional<CoapUri> uri = parseCoapUri(text, error);
+        if (!uri) {
+            return QStringLiteral("--upstream %1: %2").arg(text, error);
+        }
+        const bool found = std::any_of(stored.value().begin(), stored.value().end(),
+                                       [&uri](const credstore::SecurityObjectInstance& instance) {
+                                           QString ignored;
+                                           const std::optional<CoapUri> candidate = parseCoapUri(
+                                               QString::fromStdString(instance.serverUri), ignored);
+                                           return !instance.bootstrapServer && candidate &&
+                                                  candidate->toString() == uri->toString();
+                                       });
+        if (!found) {
+            return QStringLiteral(
+                       "--upstream %1: the store holds no server account with this URI for %2; "
+                       "a coaps:// account and its credentials come from the provisioning file "
+                       "(--provisioning or gateway/provisioning_file)")
+                .arg(text, config_.endpointName);
+        }
+    }
+    return {};
 }
 
 }  // namespace lwm2mgw

@@ -18,8 +18,7 @@ namespace lwm2mgw {
 namespace credstore {
 class CredentialStore;
 }
-class BootstrapClient;
-class BootstrapRequestHandler;
+class BootstrapCoordinator;
 class DownstreamServer;
 class RegistrationRegistry;
 class RequestRelay;
@@ -68,6 +67,9 @@ public:
     // applied and what needs a restart. Returns an error for a configuration that does not
     // parse; then nothing changes.
     QString reload(QStringList& changes);
+    // Sets the log filter: the built-in defaults, then the log/rules key of `configFile` (if
+    // any); QT_LOGGING_RULES still wins. main() calls it at start, reload() again.
+    static void applyLogRules(const QString& configFile);
     const QList<DownstreamServer*>& downstreamServers() const { return downstream_; }
 
 signals:
@@ -94,8 +96,14 @@ private:
     // server account. Returns an error message for a configuration that cannot work.
     QString startBootstrap();
     QString writeConfiguredBootstrapAccount();
-    void onBootstrapped();
+    QString importProvisioningFile();
+    QString checkSecuredUpstream(const QStringList& uris) const;
+    void onBootstrapped(const QString& endpoint);
+    void onRegistrationFailed(UpstreamRegistration* registration);
     credstore::ModeAvailable modeAvailable() const;
+    // reload() parts (gateway_reload.cpp).
+    void reloadUpstream(const GatewayConfig& fresh, QStringList& changes);
+    void reloadPlugins(QStringList& changes);
 
     GatewayConfig config_;
     PluginHostImpl plugins_;
@@ -107,8 +115,7 @@ private:
     std::unique_ptr<UpstreamClient> upstream_;
     std::unique_ptr<RegistrationRegistry> registry_;
     std::unique_ptr<RequestRelay> relay_;
-    std::unique_ptr<BootstrapRequestHandler> bootstrapHandler_;
-    std::unique_ptr<BootstrapClient> bootstrapClient_;
+    std::unique_ptr<BootstrapCoordinator> bootstrap_;
     QList<DownstreamServer*> downstream_;
     // Keyed by local endpoint name (the sensor's ep, or the gateway's own).
     QMultiHash<QString, UpstreamRegistration*> upstreamByEndpoint_;

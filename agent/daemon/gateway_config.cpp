@@ -64,6 +64,8 @@ QString GatewayConfig::loadFile(const QString& path) {
     pluginDir = settings.value(QStringLiteral("gateway/plugin_dir"), pluginDir).toString();
     storePath = settings.value(QStringLiteral("gateway/store"), storePath).toString();
     bootstrapUri = settings.value(QStringLiteral("gateway/bootstrap"), bootstrapUri).toString();
+    provisioningFile =
+        settings.value(QStringLiteral("gateway/provisioning_file"), provisioningFile).toString();
     listenUris = listValue(settings, QStringLiteral("downstream/listen"), listenUris);
     upstreamUris = listValue(settings, QStringLiteral("upstream/servers"), upstreamUris);
     upstreamEndpointPrefix =
@@ -90,6 +92,8 @@ QString GatewayConfig::loadFile(const QString& path) {
                 retryPolicy.sequenceDelaySeconds, error) &&
         readInt(settings, QStringLiteral("upstream/communication_sequence_retry_count"), 1,
                 retryPolicy.sequenceRetryCount, error) &&
+        readInt(settings, QStringLiteral("bootstrap/sequence_timeout"), 1,
+                bootstrapSequenceTimeoutSeconds, error) &&
         // libcoap 4.3.1 silently keeps its defaults (2 s, 4) for an ACK_TIMEOUT below one second
         // and for a MAX_RETRANSMIT of 0.
         readInt(settings, QStringLiteral("coap/ack_timeout_ms"), 1000, ackTimeoutMs, error) &&
@@ -131,13 +135,19 @@ std::optional<GatewayConfig> GatewayConfig::fromCommandLine(const QCoreApplicati
     const QCommandLineOption bootstrapOption(
         QStringLiteral("bootstrap"),
         QStringLiteral(
-            "NoSec LwM2M Bootstrap-Server URI for the gateway's endpoint (needs --store)."),
+            "LwM2M Bootstrap-Server URI for the gateway's endpoint (needs --store; coaps:// "
+            "needs its account from --provisioning)."),
         QStringLiteral("URI"));
+    const QCommandLineOption provisioningOption(
+        QStringLiteral("provisioning"),
+        QStringLiteral("Factory provisioning file (JSON), imported while the store holds no "
+                       "account of the endpoints it names (needs --store)."),
+        QStringLiteral("FILE"));
     const QCommandLineOption pluginDirOption(QStringLiteral("plugin-dir"),
                                              QStringLiteral("Directory of security-mode plugins."),
                                              QStringLiteral("DIR"));
     parser.addOptions({configOption, endpointOption, listenOption, upstreamOption, storeOption,
-                       bootstrapOption, pluginDirOption});
+                       bootstrapOption, provisioningOption, pluginDirOption});
     if (!parser.parse(app.arguments())) {
         std::fprintf(stderr, "%s\n", qPrintable(parser.errorText()));
         exitCode = 2;
@@ -184,6 +194,9 @@ std::optional<GatewayConfig> GatewayConfig::fromCommandLine(const QCoreApplicati
     }
     if (parser.isSet(bootstrapOption)) {
         config.bootstrapUri = parser.value(bootstrapOption);
+    }
+    if (parser.isSet(provisioningOption)) {
+        config.provisioningFile = parser.value(provisioningOption);
     }
     if (parser.isSet(pluginDirOption)) {
         config.pluginDir = parser.value(pluginDirOption);

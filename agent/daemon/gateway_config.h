@@ -21,9 +21,16 @@ struct GatewayConfig {
     QString endpointName = QStringLiteral("lwm2m-gateway");
     QString pluginDir;
     QString storePath;
-    // A NoSec LwM2M Bootstrap-Server for the gateway's own endpoint (--bootstrap,
-    // gateway/bootstrap), written into the store as its bootstrap account. Empty: a stored one.
+    // The LwM2M Bootstrap-Server of the gateway's own endpoint (--bootstrap, gateway/bootstrap):
+    // a coap:// one is written into the store as its bootstrap account; a coaps:// one must be
+    // the stored (provisioned) bootstrap account's URI. Empty: a stored one.
     QString bootstrapUri;
+    // A factory provisioning file (--provisioning, gateway/provisioning_file) imported at start
+    // while the store holds no account of any endpoint it names.
+    QString provisioningFile;
+    // bootstrap/sequence_timeout: how long (s) a Bootstrap-Server may take from its 2.04 to the
+    // Bootstrap-Request until Bootstrap-Finish before the sequence is given up and retried.
+    int bootstrapSequenceTimeoutSeconds = 120;
     QStringList listenUris{QStringLiteral("coap://127.0.0.1:5683")};
     QStringList upstreamUris;
     QString upstreamEndpointPrefix;

@@ -11,7 +11,8 @@ bool sameServerAccount(const ServerAccount& a, const ServerAccount& b) {
            a.retryPolicy.retryCount == b.retryPolicy.retryCount &&
            a.retryPolicy.retryTimerSeconds == b.retryPolicy.retryTimerSeconds &&
            a.retryPolicy.sequenceDelaySeconds == b.retryPolicy.sequenceDelaySeconds &&
-           a.retryPolicy.sequenceRetryCount == b.retryPolicy.sequenceRetryCount;
+           a.retryPolicy.sequenceRetryCount == b.retryPolicy.sequenceRetryCount &&
+           a.lifetimeSeconds == b.lifetimeSeconds;
 }
 
 QString StaticServerAccounts::configure(const QStringList& uris,

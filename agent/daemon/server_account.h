@@ -22,11 +22,17 @@ struct ServerAccount {
     CoapUri uri;
     QString binding = QStringLiteral("U");
     CommunicationRetryPolicy retryPolicy;
+    // /1/x/1 Lifetime of a stored account, used for the gateway's own registration there; 0 for
+    // a configured (--upstream) account, which registers with upstream/lifetime.
+    int lifetimeSeconds = 0;
+    // /1/x/16 Bootstrap on Registration Failure (LwM2M 1.1 default true when absent). A
+    // configured account has no Server instance and never asks for a bootstrap.
+    bool bootstrapOnRegistrationFailure = false;
 };
 
 // Whether two listings name the same server the same way (store row, URI, mode, public
-// material, retry policy), so a registration made with one need not be redone for the other.
-// Secret keys are not compared: a changed key takes effect at the next handshake.
+// material, retry policy, lifetime), so a registration made with one need not be redone for the
+// other. Secret keys are not compared: a changed key takes effect at the next handshake.
 bool sameServerAccount(const ServerAccount& a, const ServerAccount& b);
 
 // Which servers an endpoint (the gateway's own or a proxied sensor's) is registered at. The

@@ -2,6 +2,9 @@
 
 #include <QLoggingCategory>
 
+#include <algorithm>
+#include <limits>
+
 Q_DECLARE_LOGGING_CATEGORY(lcUpstream)
 
 namespace lwm2mgw {
@@ -51,6 +54,10 @@ QList<ServerAccount> StoredServerAccounts::storedAccounts(const QString& endpoin
             static_cast<int>(entry.server.communicationSequenceDelayTimer);
         account.retryPolicy.sequenceRetryCount =
             static_cast<int>(entry.server.communicationSequenceRetryCount);
+        account.lifetimeSeconds = static_cast<int>(
+            std::min<std::uint32_t>(entry.server.lifetime, std::numeric_limits<int>::max()));
+        account.bootstrapOnRegistrationFailure =
+            entry.server.bootstrapOnRegistrationFailure.value_or(true);
         accounts.append(account);
     }
     return accounts;

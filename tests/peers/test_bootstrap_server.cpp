@@ -62,6 +62,16 @@ void TestBootstrapServer::releaseSession() {
     }
 }
 
+void TestBootstrapServer::setSequence(const QList<Step>& steps) {
+    ++generation_;
+    releaseSession();
+    steps_ = steps;
+    next_ = 0;
+    playing_ = false;
+    done_ = false;
+    answers_.clear();
+}
+
 bool TestBootstrapServer::listen(const QString& host, quint16 port) {
     initCoapLibrary();
     coap_address_t address;
@@ -114,6 +124,7 @@ void TestBootstrapServer::onRequest(coap_resource_t*, coap_session_t* session,
     }
     ++self->bootstrapRequests_;
     self->lastQuery_ = uriQuery(request);
+    emit self->bootstrapRequested(self->lastQuery_.value(QStringLiteral("ep")));
     coap_pdu_set_code(response, COAP_RESPONSE_CODE_CHANGED);
     if (self->playing_ || self->done_ || self->steps_.isEmpty()) {
         return;
@@ -121,10 +132,15 @@ void TestBootstrapServer::onRequest(coap_resource_t*, coap_session_t* session,
     self->playing_ = true;
     self->session_ = coap_session_reference(session);
     // After the 2.04 has gone out (Core 6.1.5: the server starts once it answered).
-    QMetaObject::invokeMethod(self, &TestBootstrapServer::playNext, Qt::QueuedConnection);
+    QMetaObject::invokeMethod(
+        self, [self, generation = self->generation_] { self->playNext(generation); },
+        Qt::QueuedConnection);
 }
 
-void TestBootstrapServer::playNext() {
+void TestBootstrapServer::playNext(quint64 generation) {
+    if (generation != generation_) {
+        return;
+    }
     if (next_ >= steps_.size() || session_ == nullptr) {
         playing_ = false;
         done_ = true;
@@ -153,11 +169,17 @@ void TestBootstrapServer::playNext() {
     }
     const QByteArray tokenBytes(reinterpret_cast<const char*>(token),
                                 static_cast<qsizetype>(tokenLength));
-    exchanges_.add(session_, tokenBytes, kRequestTimeoutMs, [this](const Response& response) {
-        answers_.append(response);
-        // Not from inside libcoap's response handler: the next request is a fresh send.
-        QMetaObject::invokeMethod(this, &TestBootstrapServer::playNext, Qt::QueuedConnection);
-    });
+    exchanges_.add(
+        session_, tokenBytes, kRequestTimeoutMs, [this, generation](const Response& response) {
+            if (generation != generation_) {
+                return;
+            }
+            answers_.append(response);
+            emit answered(static_cast<int>(answers_.size()));
+            // Not from inside libcoap's response handler: the next request is a fresh send.
+            QMetaObject::invokeMethod(
+                this, [this, generation] { playNext(generation); }, Qt::QueuedConnection);
+        });
     coap_send(session_, pdu);
     loop_->rearm();
 }

@@ -43,7 +43,9 @@ public:
     quint16 port() const { return port_; }
 
     // Played once, after the next Bootstrap-Request; later requests get 2.04 and nothing more.
-    void setSequence(const QList<Step>& steps) { steps_ = steps; }
+    // Setting a sequence again re-arms the server: a sequence in progress is dropped (its
+    // client may be gone) and the answers are cleared.
+    void setSequence(const QList<Step>& steps);
     int bootstrapRequests() const { return bootstrapRequests_; }
     QMap<QString, QString> lastRequestQuery() const { return lastQuery_; }
     // The answers to the sequence so far, in order (code 0: timed out).
@@ -53,6 +55,10 @@ public:
 
 signals:
     void finished();
+    // A Bootstrap-Request arrived (before it is answered).
+    void bootstrapRequested(const QString& endpoint);
+    // The client answered a request of the sequence; `count` answers so far.
+    void answered(int count);
 
 private:
     static TestBootstrapServer* fromSession(const coap_session_t* session);
@@ -63,7 +69,7 @@ private:
                                       const coap_pdu_t* received, coap_mid_t mid);
     static void onNack(coap_session_t* session, const coap_pdu_t* sent, coap_nack_reason_t reason,
                        coap_mid_t mid);
-    void playNext();
+    void playNext(quint64 generation);
     void releaseSession();
 
     std::unique_ptr<CoapEventLoop> loop_;
@@ -74,6 +80,7 @@ private:
     qsizetype next_ = 0;
     bool playing_ = false;
     bool done_ = false;
+    quint64 generation_ = 0;  // so answers and timers of a dropped sequence are ignored
     int bootstrapRequests_ = 0;
     QMap<QString, QString> lastQuery_;
     QList<Response> answers_;
