@@ -20,6 +20,8 @@ inline const QString kInvalidArgument = QStringLiteral("org.lwm2mgateway.Error.I
 inline const QString kAccessDenied = QStringLiteral("org.lwm2mgateway.Error.AccessDenied");
 inline const QString kNotSupported = QStringLiteral("org.lwm2mgateway.Error.NotSupported");
 inline const QString kFailed = QStringLiteral("org.lwm2mgateway.Error.Failed");
+inline const QString kReadOnly = QStringLiteral("org.lwm2mgateway.Error.ReadOnly");
+inline const QString kDiskFull = QStringLiteral("org.lwm2mgateway.Error.DiskFull");
 }  // namespace error
 
 }  // namespace lwm2mgw::dbus

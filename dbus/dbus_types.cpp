@@ -7,6 +7,7 @@ namespace lwm2mgw::dbus {
 void registerDbusTypes() {
     qDBusRegisterMetaType<DictList>();
     qDBusRegisterMetaType<CountMap>();
+    qDBusRegisterMetaType<CounterMap>();
 }
 
 }  // namespace lwm2mgw::dbus

@@ -2,6 +2,7 @@
 
 #include "caller_access.h"
 #include "dbus_names.h"
+#include "downstream_server.h"
 #include "endpoint_view.h"
 #include "gateway.h"
 #include "gateway1_adaptor.h"
@@ -57,6 +58,8 @@ GatewayService::GatewayService(Gateway& gateway, QString version, bool checkCall
             });
     connect(&registry, &RegistrationRegistry::ending, this, &GatewayService::onEnding);
     connect(&gateway_, &Gateway::upstreamStarted, this, &GatewayService::watchUpstream);
+    connect(&gateway_, &Gateway::bootstrapFinished, this, &GatewayService::onBootstrapFinished);
+    connect(&gateway_, &Gateway::bootstrapFailed, this, &GatewayService::onBootstrapFailed);
     // The gateway's own registrations were created by Gateway::start(), before this object.
     for (UpstreamRegistration* registration :
          gateway_.upstreamRegistrations(gateway_.config().endpointName)) {
@@ -271,38 +274,63 @@ void GatewayService::StartBootstrap(const QString& endpoint) {
         !mayChange(QStringLiteral("start bootstrap"))) {
         return;
     }
-    if (!endpoint.isEmpty() && endpoint != gateway_.config().endpointName &&
-        !gateway_.registry().byEndpoint(endpoint)) {
-        fail(error::kNotFound, QStringLiteral("no sensor is registered as '%1'").arg(endpoint));
+    const QString target = endpoint.isEmpty() ? gateway_.config().endpointName : endpoint;
+    if (target != gateway_.config().endpointName && !gateway_.registry().byEndpoint(target)) {
+        fail(error::kNotFound, QStringLiteral("no sensor is registered as '%1'").arg(target));
         return;
     }
-    fail(error::kNotSupported,
-         QStringLiteral(
-             "bootstrap on demand is not available in lwm2m-gatewayd %1 yet; the gateway "
-             "bootstraps itself at start when it has no server account (--bootstrap URI or a "
-             "bootstrap account in the store)")
-             .arg(version_));
+    if (const QString reason = gateway_.requestBootstrap(target); !reason.isEmpty()) {
+        fail(error::kFailed, QStringLiteral("cannot bootstrap %1: %2").arg(target, reason));
+        return;
+    }
+    qCInfo(lcDbus).noquote() << "bootstrap of" << target << "requested by" << message().service();
 }
 
-void GatewayService::Reload() {
+void GatewayService::onBootstrapFinished(const QString& endpoint) {
+    emit BootstrapFinished(endpoint == gateway_.config().endpointName ? QString() : endpoint);
+}
+
+void GatewayService::onBootstrapFailed(const QString& endpoint, const QString& reason) {
+    emit BootstrapFailed(endpoint == gateway_.config().endpointName ? QString() : endpoint, reason);
+}
+
+QStringList GatewayService::Reload() {
     if (!mayChange(QStringLiteral("reload the configuration"))) {
-        return;
+        return {};
     }
-    fail(error::kNotSupported,
-         QStringLiteral(
-             "reloading would drop every registration in this version; restart the service instead "
-             "(systemctl restart lwm2m-gateway)"));
+    QStringList changes;
+    if (const QString error = gateway_.reload(changes); !error.isEmpty()) {
+        fail(error::kInvalidArgument,
+             QStringLiteral("the configuration was not reloaded, nothing changed: %1").arg(error));
+        return {};
+    }
+    qCInfo(lcDbus).noquote() << "configuration reloaded at the request of" << message().service();
+    return changes;
 }
 
 QVariantMap GatewayService::GetCounters() {
     const RelayCounters counters = gateway_.relayCounters();
-    // handshakes / refusals are left out until the daemon counts them (see the XML).
+    DownstreamSessionCounters sessions;
+    for (const DownstreamServer* server : gateway_.downstreamServers()) {
+        const DownstreamSessionCounters& each = server->counters();
+        sessions.admitted += each.admitted;
+        sessions.refusedByPolicy += each.refusedByPolicy;
+        sessions.closedBeforeAdmission += each.closedBeforeAdmission;
+        sessions.refusedEndpointMismatch += each.refusedEndpointMismatch;
+    }
+    const CounterMap refusals{
+        {QStringLiteral("policy"), sessions.refusedByPolicy},
+        {QStringLiteral("handshake"), sessions.closedBeforeAdmission},
+        {QStringLiteral("endpoint_mismatch"), sessions.refusedEndpointMismatch},
+    };
     return {
         {QStringLiteral("requests_proxied"), QVariant::fromValue(counters.requestsRelayed)},
         {QStringLiteral("notifications_relayed"),
          QVariant::fromValue(counters.notificationsRelayed)},
         {QStringLiteral("sends_relayed"), QVariant::fromValue(counters.sendsRelayed)},
         {QStringLiteral("sensor_timeouts"), QVariant::fromValue(counters.sensorTimeouts)},
+        {QStringLiteral("handshakes"), QVariant::fromValue(sessions.admitted)},
+        {QStringLiteral("refusals"), QVariant::fromValue(refusals)},
     };
 }
 

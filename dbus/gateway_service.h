@@ -9,6 +9,10 @@
 #include <QStringList>
 
 namespace lwm2mgw {
+namespace credstore {
+class CredentialStore;
+struct Error;
+}  // namespace credstore
 class Gateway;
 class UpstreamRegistration;
 struct DownstreamRegistration;
@@ -53,13 +57,13 @@ public slots:
     void Deregister(const QString& endpoint);
     void TriggerUpdate(const QString& endpoint);
     void StartBootstrap(const QString& endpoint);
-    void Reload();
+    QStringList Reload();
     QVariantMap GetCounters();
 
     // org.lwm2mgateway.Gateway1.Credentials (gateway_service_credentials.cpp)
     QList<QVariantMap> ListCredentials();
     void AddCredential(const QVariantMap& credential);
-    void RemoveCredential(const QString& endpoint, const QString& mode);
+    void RemoveCredential(const QString& mode, const QString& id);
     QList<QVariantMap> ListAccounts();
     void AddAccount(const QVariantMap& account);
     void RemoveAccount(const QString& endpoint, int shortServerId);
@@ -81,6 +85,15 @@ private:
     bool mayChange(const QString& what);
     // False (after sending InvalidArgument) for an empty or oversized endpoint name.
     bool validEndpointName(const QString& endpoint);
+    // The daemon's credential store, or nullptr after sending Failed (it runs without one).
+    credstore::CredentialStore* storeOrFail();
+    // Sends the D-Bus error for a refused store operation (ReadOnly, DiskFull, InvalidArgument,
+    // NotFound, Failed), prefixed with `what`.
+    void failStore(const credstore::Error& error, const QString& what);
+    // Whether a loaded plugin implements a Security Mode (/0/x/2 value), for the store's checks.
+    bool modeAvailable(int securityMode) const;
+    void onBootstrapFinished(const QString& endpoint);
+    void onBootstrapFailed(const QString& endpoint, const QString& reason);
 
     Gateway& gateway_;
     QString version_;

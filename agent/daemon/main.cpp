@@ -22,8 +22,9 @@ namespace {
 
 int signalPipe[2] = {-1, -1};
 
-void onSignal(int) {
-    const char byte = 1;
+// The signal number goes through the pipe: SIGHUP reloads, SIGINT / SIGTERM stop.
+void onSignal(int signalNumber) {
+    const char byte = static_cast<char>(signalNumber);
     [[maybe_unused]] const ssize_t written = ::write(signalPipe[1], &byte, 1);
 }
 
@@ -57,9 +58,8 @@ int main(int argc, char** argv) {
     QCoreApplication::setApplicationName(QStringLiteral("lwm2m-gatewayd"));
     QCoreApplication::setApplicationVersion(QStringLiteral(LWM2MGW_VERSION));
     qSetMessagePattern(QStringLiteral("%{if-category}%{category}: %{endif}%{message}"));
-    // Debug output on demand only: QT_LOGGING_RULES="lwm2mgw.*.debug=true" overrides this.
-    QLoggingCategory::setFilterRules(
-        QStringLiteral("lwm2mgw.*.debug=false\nlwm2mgw.coap.info=false"));
+    // Debug output on demand only: log/rules and QT_LOGGING_RULES="lwm2mgw.*.debug=true" add.
+    lwm2mgw::Gateway::applyLogRules(QString());
 
     int exitCode = 0;
     std::optional<lwm2mgw::GatewayConfig> config =
@@ -70,6 +70,7 @@ int main(int argc, char** argv) {
         }
         return exitCode;
     }
+    lwm2mgw::Gateway::applyLogRules(config->configFile);
     raiseFileLimit();
     std::signal(SIGPIPE, SIG_IGN);
 
@@ -80,8 +81,16 @@ int main(int argc, char** argv) {
     lwm2mgw::Gateway gateway(std::move(*config));
     QSocketNotifier signalNotifier(signalPipe[0], QSocketNotifier::Read);
     QObject::connect(&signalNotifier, &QSocketNotifier::activated, &gateway, [&] {
-        char byte;
-        [[maybe_unused]] const ssize_t got = ::read(signalPipe[0], &byte, 1);
+        char byte = 0;
+        if (::read(signalPipe[0], &byte, 1) == 1 && byte == SIGHUP) {
+            // systemctl reload: the same as D-Bus Reload; the changes are logged by reload().
+            QStringList changes;
+            if (const QString error = gateway.reload(changes); !error.isEmpty()) {
+                std::fprintf(stderr, "lwm2m-gatewayd: reload refused, nothing changed: %s\n",
+                             qPrintable(error));
+            }
+            return;
+        }
         gateway.stop();
     });
     QObject::connect(&gateway, &lwm2mgw::Gateway::stopped, &app, &QCoreApplication::quit);
@@ -90,6 +99,7 @@ int main(int argc, char** argv) {
     sigemptyset(&action.sa_mask);
     sigaction(SIGINT, &action, nullptr);
     sigaction(SIGTERM, &action, nullptr);
+    sigaction(SIGHUP, &action, nullptr);
 
     // Without --session / --address the system bus is only wished for: a daemon started by hand
     // or by a test without a system bus still serves its sensors.

@@ -128,8 +128,16 @@ int status(Client& client, const Arguments&) {
                            serverStateText(server.toObject())});
     }
     for (auto it = counterMap.begin(); it != counterMap.end(); ++it) {
-        fields.append({QString(it.key()).replace(QLatin1Char('_'), QLatin1Char(' ')),
-                       it.value().toVariant().toString()});
+        QString value = it.value().toVariant().toString();
+        if (it.value().isObject()) {  // refusals: by reason
+            QStringList parts;
+            const QJsonObject byReason = it.value().toObject();
+            for (auto reason = byReason.begin(); reason != byReason.end(); ++reason) {
+                parts << reason.key() + QLatin1Char(' ') + reason.value().toVariant().toString();
+            }
+            value = parts.join(QStringLiteral(", "));
+        }
+        fields.append({QString(it.key()).replace(QLatin1Char('_'), QLatin1Char(' ')), value});
     }
     QJsonObject json{{QStringLiteral("properties"), *properties},
                      {QStringLiteral("servers"), serverList},
@@ -232,7 +240,16 @@ int update(Client& client, const Arguments& arguments) {
 }
 
 int reload(Client& client, const Arguments&) {
-    return simpleCall(client, client.gateway().Reload(), QStringLiteral("configuration reloaded"));
+    int code = kOk;
+    auto reply = client.gateway().Reload();
+    if (!succeeded(client, reply, code)) {
+        return code;
+    }
+    const QStringList changes = reply.value();
+    client.print(QJsonObject{{QStringLiteral("changes"), QJsonArray::fromStringList(changes)}},
+                 QStringLiteral("configuration reloaded:\n  ") +
+                     changes.join(QStringLiteral("\n  ")) + QLatin1Char('\n'));
+    return kOk;
 }
 
 int listOf(Client& client, QDBusPendingReply<QList<QVariantMap>> reply, const QStringList& header,
@@ -254,50 +271,95 @@ int listOf(Client& client, QDBusPendingReply<QList<QVariantMap>> reply, const QS
     return kOk;
 }
 
+// PEM or DER from a file; the daemon checks what it is.
+std::optional<QByteArray> readMaterial(const QString& path, QString& error) {
+    QFile file(path);
+    if (!file.open(QIODevice::ReadOnly)) {
+        error = QStringLiteral("cannot read %1: %2").arg(path, file.errorString());
+        return std::nullopt;
+    }
+    return file.read(1024 * 1024);
+}
+
 int credentials(Client& client, const Arguments& arguments) {
     const QString action = arguments.at(0);
     if (action == QLatin1String("list") && arguments.size() == 1) {
-        return listOf(client, client.credentials().ListCredentials(),
-                      {QStringLiteral("ENDPOINT"), QStringLiteral("MODE"),
-                       QStringLiteral("IDENTITY"), QStringLiteral("FINGERPRINT")},
-                      {QStringLiteral("endpoint"), QStringLiteral("mode"),
-                       QStringLiteral("identity"), QStringLiteral("fingerprint")});
+        int code = kOk;
+        auto reply = client.credentials().ListCredentials();
+        if (!succeeded(client, reply, code)) {
+            return code;
+        }
+        const QJsonArray list = toJson(QVariant::fromValue(reply.value())).toArray();
+        Table table({QStringLiteral("MODE"), QStringLiteral("ENDPOINT"), QStringLiteral("ID"),
+                     QStringLiteral("DETAILS")});
+        for (const QJsonValue& value : list) {
+            const QJsonObject credential = value.toObject();
+            QString details;
+            if (text(credential, "mode") == QLatin1String("x509")) {
+                details = text(credential, "subject") + QStringLiteral(", expires ") +
+                          timeText(credential.value(QStringLiteral("not_after")));
+            }
+            const QString endpointName = text(credential, "endpoint");
+            table.addRow({text(credential, "mode"),
+                          endpointName.isEmpty() ? QStringLiteral("(any)") : endpointName,
+                          text(credential, "id"), details});
+        }
+        client.print(list, table.isEmpty() ? QStringLiteral("no downstream credential is stored\n")
+                                           : table.render());
+        return kOk;
     }
-    if (action == QLatin1String("add") && arguments.size() == 4) {
-        const QString mode = arguments.at(2);
-        QVariantMap credential{{QStringLiteral("endpoint"), arguments.at(1)},
-                               {QStringLiteral("mode"), mode}};
-        if (mode == QLatin1String("psk")) {
+    if (action == QLatin1String("add") && arguments.size() >= 4) {
+        const QString mode = arguments.at(1);
+        QVariantMap credential{{QStringLiteral("mode"), mode}};
+        QString error;
+        QString done;
+        if (mode == QLatin1String("psk") && arguments.size() == 4) {
             // The key never goes on the command line, where every user's ps would show it.
-            QString error;
             const std::optional<QByteArray> key =
                 readHexSecret(QStringLiteral("pre-shared key (hex): "), error);
             if (!key) {
                 return usage(error);
             }
+            credential.insert(QStringLiteral("endpoint"), arguments.at(2));
             credential.insert(QStringLiteral("identity"), arguments.at(3));
             credential.insert(QStringLiteral("key"), *key);
-        } else if (mode == QLatin1String("rpk") || mode == QLatin1String("x509")) {
-            QFile file(arguments.at(3));
-            if (!file.open(QIODevice::ReadOnly)) {
-                return usage(
-                    QStringLiteral("cannot read %1: %2").arg(arguments.at(3), file.errorString()));
+            done = QStringLiteral("PSK identity %1 of %2 stored")
+                       .arg(arguments.at(3), arguments.at(2));
+        } else if (mode == QLatin1String("rpk") && arguments.size() == 4) {
+            const std::optional<QByteArray> key = readMaterial(arguments.at(3), error);
+            if (!key) {
+                return usage(error);
             }
-            credential.insert(QStringLiteral("public_key"), file.readAll());
+            credential.insert(QStringLiteral("endpoint"), arguments.at(2));
+            credential.insert(QStringLiteral("public_key"), *key);
+            done = QStringLiteral("raw public key of %1 stored").arg(arguments.at(2));
+        } else if (mode == QLatin1String("x509") && arguments.size() <= 5) {
+            const std::optional<QByteArray> certificate = readMaterial(arguments.at(3), error);
+            if (!certificate) {
+                return usage(error);
+            }
+            credential.insert(QStringLiteral("label"), arguments.at(2));
+            credential.insert(QStringLiteral("certificate"), *certificate);
+            if (arguments.size() == 5) {
+                credential.insert(QStringLiteral("endpoint"), arguments.at(4));
+            }
+            done = QStringLiteral("trust anchor %1 stored").arg(arguments.at(2));
         } else {
-            return usage(QStringLiteral("mode must be psk, rpk or x509, not '%1'").arg(mode));
+            return usage(
+                QStringLiteral("credentials add psk EP IDENTITY | add rpk EP KEYFILE | add x509 "
+                               "LABEL CERTFILE [EP]"));
         }
-        return simpleCall(client, client.credentials().AddCredential(credential),
-                          QStringLiteral("%1 credential of %2 stored").arg(mode, arguments.at(1)));
+        return simpleCall(client, client.credentials().AddCredential(credential), done);
     }
     if (action == QLatin1String("remove") && arguments.size() == 3) {
         return simpleCall(
             client, client.credentials().RemoveCredential(arguments.at(1), arguments.at(2)),
-            QStringLiteral("%1 credential of %2 removed").arg(arguments.at(2), arguments.at(1)));
+            QStringLiteral("%1 credential %2 removed").arg(arguments.at(1), arguments.at(2)));
     }
-    return usage(QStringLiteral(
-        "credentials list | add ENDPOINT psk IDENTITY | add ENDPOINT rpk|x509 FILE | "
-        "remove ENDPOINT MODE"));
+    return usage(
+        QStringLiteral("credentials list | add psk EP IDENTITY | add rpk EP KEYFILE | add x509 "
+                       "LABEL CERTFILE [EP] | "
+                       "remove psk|rpk|x509 ID"));
 }
 
 std::optional<int> shortServerId(const QString& text) {
@@ -309,12 +371,13 @@ std::optional<int> shortServerId(const QString& text) {
 int accounts(Client& client, const Arguments& arguments) {
     const QString action = arguments.at(0);
     if (action == QLatin1String("list") && arguments.size() == 1) {
-        return listOf(client, client.credentials().ListAccounts(),
-                      {QStringLiteral("ENDPOINT"), QStringLiteral("SSID"), QStringLiteral("SERVER"),
-                       QStringLiteral("MODE"), QStringLiteral("IDENTITY")},
-                      {QStringLiteral("endpoint"), QStringLiteral("short_server_id"),
-                       QStringLiteral("server_uri"), QStringLiteral("security_mode"),
-                       QStringLiteral("identity")});
+        return listOf(
+            client, client.credentials().ListAccounts(),
+            {QStringLiteral("ENDPOINT"), QStringLiteral("SSID"), QStringLiteral("SERVER"),
+             QStringLiteral("MODE"), QStringLiteral("IDENTITY"), QStringLiteral("BOOTSTRAP")},
+            {QStringLiteral("endpoint"), QStringLiteral("short_server_id"),
+             QStringLiteral("server_uri"), QStringLiteral("security_mode"),
+             QStringLiteral("identity"), QStringLiteral("bootstrap_server")});
     }
     if (action == QLatin1String("add") && (arguments.size() == 4 || arguments.size() == 5)) {
         const std::optional<int> id = shortServerId(arguments.at(2));
@@ -334,7 +397,7 @@ int accounts(Client& client, const Arguments& arguments) {
                 return usage(error);
             }
             account.insert(QStringLiteral("security_mode"), QStringLiteral("psk"));
-            account.insert(QStringLiteral("public_key_or_identity"), arguments.at(4).toUtf8());
+            account.insert(QStringLiteral("identity"), arguments.at(4));
             account.insert(QStringLiteral("secret_key"), *key);
         }
         return simpleCall(client, client.credentials().AddAccount(account),
@@ -368,8 +431,16 @@ int import(Client& client, const Arguments& arguments) {
         return code;
     }
     const QJsonObject summary = toJson(reply.value()).toObject();
-    client.print(summary, QStringLiteral("imported %1 endpoint(s) from %2\n")
-                              .arg(text(summary, "endpoints"), arguments.at(0)));
+    QStringList names;
+    for (const QJsonValue& name : summary.value(QStringLiteral("endpoint_names")).toArray()) {
+        names << name.toString();
+    }
+    client.print(
+        summary,
+        QStringLiteral("imported %1 endpoint(s) from %2: %3 (%4 security, %5 "
+                       "server instance(s))\n")
+            .arg(text(summary, "endpoints"), arguments.at(0), names.join(QStringLiteral(", ")),
+                 text(summary, "security_instances"), text(summary, "server_instances")));
     return kOk;
 }
 
@@ -403,8 +474,8 @@ const Command kCommands[] = {
     {"deregister", 1, 1, "deregister EP          end a sensor's registration, here and upstream",
      deregister},
     {"update", 1, 1, "update EP              send a registration Update upstream now", update},
-    {"credentials", 1, 4,
-     "credentials list|add|remove   downstream credentials (keys are read from stdin)",
+    {"credentials", 1, 5,
+     "credentials list|add|remove   downstream credentials (PSK keys are read from stdin)",
      credentials},
     {"accounts", 1, 5, "accounts list|add|remove      upstream server accounts", accounts},
     {"import", 1, 1, "import FILE            import a factory provisioning file", import},

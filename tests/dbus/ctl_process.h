@@ -17,6 +17,9 @@ struct CtlResult {
 CtlResult runCtl(const QStringList& arguments, bool asNobody = false,
                  const QStringList& environment = {});
 
+// Runs it as `user` with that user's groups (setpriv --init-groups; the caller must be root).
+CtlResult runCtlAsUser(const QString& user, const QStringList& arguments);
+
 // True when this process may run commands as nobody (root, with setpriv installed).
 bool canRunAsNobody();
 

@@ -104,7 +104,8 @@ private slots:
     void sensorShowsWithItsUpstreamState();
     void triggerUpdateReachesTheServer();
     void errorsAreNamedAndChangeNothing();
-    void notYetImplementedAnswersNotSupported();
+    void withoutStoreTheStoreMethodsSayWhy();
+    void countersCountSessions();
     void deregisterEndsTheRegistrationUpstream();
     void ctlPrintsTablesAndJson();
     void ctlExitCodes();
@@ -345,25 +346,25 @@ void TestDbusApi::errorsAreNamedAndChangeNothing() {
     QCOMPARE(server_->client(QStringLiteral("api-sensor"))->registrations, 1);
 }
 
-void TestDbusApi::notYetImplementedAnswersNotSupported() {
-    const QString notSupported = QStringLiteral("org.lwm2mgateway.Error.NotSupported");
-    QCOMPARE(call(QStringLiteral("StartBootstrap"), {QString()}).errorName(), notSupported);
-    QCOMPARE(call(QStringLiteral("StartBootstrap"), {QStringLiteral("api-sensor")}).errorName(),
-             notSupported);
-    QCOMPARE(call(QStringLiteral("Reload")).errorName(), notSupported);
-    QCOMPARE(call(QStringLiteral("ListCredentials"), {}, kCredentials).errorName(), notSupported);
-    QCOMPARE(call(QStringLiteral("ListAccounts"), {}, kCredentials).errorName(), notSupported);
+void TestDbusApi::withoutStoreTheStoreMethodsSayWhy() {
+    // This daemon runs without gateway/store (test_dbus_credentials has one).
+    const QString failed = QStringLiteral("org.lwm2mgateway.Error.Failed");
+    const QDBusMessage own = call(QStringLiteral("StartBootstrap"), {QString()});
+    QCOMPARE(own.errorName(), failed);
+    QVERIFY2(own.errorMessage().contains(QLatin1String("credential store")),
+             qPrintable(own.errorMessage()));
+    QCOMPARE(call(QStringLiteral("StartBootstrap"), {QStringLiteral("nobody-here")}).errorName(),
+             QStringLiteral("org.lwm2mgateway.Error.NotFound"));
+    QCOMPARE(call(QStringLiteral("ListCredentials"), {}, kCredentials).errorName(), failed);
+    QCOMPARE(call(QStringLiteral("ListAccounts"), {}, kCredentials).errorName(), failed);
     const QVariantMap credential{{QStringLiteral("endpoint"), QStringLiteral("api-sensor")},
                                  {QStringLiteral("mode"), QStringLiteral("psk")},
+                                 {QStringLiteral("identity"), QStringLiteral("id")},
                                  {QStringLiteral("key"), QByteArray("\x01\x02", 2)}};
-    QCOMPARE(call(QStringLiteral("AddCredential"), {credential}, kCredentials).errorName(),
-             notSupported);
-    QCOMPARE(call(QStringLiteral("RemoveCredential"),
-                  {QStringLiteral("api-sensor"), QStringLiteral("psk")}, kCredentials)
-                 .errorName(),
-             notSupported);
+    QCOMPARE(call(QStringLiteral("AddCredential"), {credential}, kCredentials).errorName(), failed);
+    // Argument errors come first: they do not depend on the store.
     QCOMPARE(call(QStringLiteral("AddAccount"), {QVariantMap{}}, kCredentials).errorName(),
-             notSupported);
+             QStringLiteral("org.lwm2mgateway.Error.InvalidArgument"));
     QCOMPARE(call(QStringLiteral("RemoveAccount"), {QStringLiteral("api-sensor"), 0}, kCredentials)
                  .errorName(),
              QStringLiteral("org.lwm2mgateway.Error.InvalidArgument"));
@@ -372,8 +373,22 @@ void TestDbusApi::notYetImplementedAnswersNotSupported() {
     const QDBusMessage imported =
         call(QStringLiteral("ImportProvisioningFile"),
              {QVariant::fromValue(QDBusUnixFileDescriptor(file.handle()))}, kCredentials);
-    QCOMPARE(imported.errorName(), notSupported);
-    QVERIFY(imported.errorMessage().contains(QLatin1String("not implemented")));
+    QCOMPARE(imported.errorName(), failed);
+    QVERIFY(imported.errorMessage().contains(QLatin1String("gateway/store")));
+}
+
+void TestDbusApi::countersCountSessions() {
+    const QDBusMessage reply = call(QStringLiteral("GetCounters"));
+    QCOMPARE(reply.type(), QDBusMessage::ReplyMessage);
+    QVariantMap counters;
+    reply.arguments().first().value<QDBusArgument>() >> counters;
+    // api-sensor's NoSec session sent requests: admitted once at least.
+    QVERIFY(counters.value(QStringLiteral("handshakes")).toULongLong() >= 1);
+    QMap<QString, qulonglong> refusals;
+    counters.value(QStringLiteral("refusals")).value<QDBusArgument>() >> refusals;
+    QCOMPARE(refusals.keys(), (QStringList{QStringLiteral("endpoint_mismatch"),
+                                           QStringLiteral("handshake"), QStringLiteral("policy")}));
+    QCOMPARE(refusals.value(QStringLiteral("policy")), 0u);
 }
 
 void TestDbusApi::deregisterEndsTheRegistrationUpstream() {
@@ -452,19 +467,19 @@ void TestDbusApi::ctlExitCodes() {
         runCtl(ctlBus() + QStringList{QStringLiteral("endpoint"), QStringLiteral("missing")});
     QCOMPARE(notFound.exitCode, 4);
     QVERIFY2(notFound.err.contains(QLatin1String("missing")), qPrintable(notFound.err));
-    QCOMPARE(runCtl(ctlBus() + QStringList{QStringLiteral("bootstrap")}).exitCode, 6);
-    QCOMPARE(runCtl(ctlBus() + QStringList{QStringLiteral("reload")}).exitCode, 6);
+    QCOMPARE(runCtl(ctlBus() + QStringList{QStringLiteral("bootstrap")}).exitCode, 1);
+    QCOMPARE(runCtl(ctlBus() + QStringList{QStringLiteral("reload")}).exitCode, 0);
     QCOMPARE(runCtl(ctlBus() + QStringList{QStringLiteral("credentials"), QStringLiteral("list")})
                  .exitCode,
-             6);
+             1);
     const auto json =
         runCtl(ctlBus() +
                QStringList{QStringLiteral("--json"), QStringLiteral("import"),
                            QStringLiteral(LWM2MGW_DBUS_XML_DIR "/org.lwm2mgateway.Gateway1.xml")});
-    QCOMPARE(json.exitCode, 6);
+    QCOMPARE(json.exitCode, 1);
     QCOMPARE(
         QJsonDocument::fromJson(json.out.toUtf8()).object()[QStringLiteral("error")].toString(),
-        QStringLiteral("org.lwm2mgateway.Error.NotSupported"));
+        QStringLiteral("org.lwm2mgateway.Error.Failed"));
     QCOMPARE(runCtl(ctlBus() + QStringList{QStringLiteral("frobnicate")}).exitCode, 2);
     QCOMPARE(runCtl(ctlBus() + QStringList{QStringLiteral("endpoint")}).exitCode, 2);
     QCOMPARE(runCtl(ctlBus() +

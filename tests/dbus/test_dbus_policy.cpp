@@ -1,12 +1,14 @@
 // The package's system bus policy (dbus/org.lwm2mgateway.Gateway1.conf) on a private dbus-daemon
 // configured like Debian's system bus, with the real daemon behind it: a caller outside root and
-// the lwm2m-gateway group may read, and is refused by the bus itself for anything that changes.
+// the lwm2m-gateway group may read, and is refused by the bus itself for anything that changes;
+// a member of the group (not root) gets through the bus and the daemon's own check.
 #include "ctl_process.h"
 #include "gateway_process.h"
 #include "private_bus.h"
 
 #include <QJsonDocument>
 #include <QJsonObject>
+#include <QProcess>
 #include <QTest>
 
 #include <memory>
@@ -25,6 +27,7 @@ private slots:
     void anybodyMayRead();
     void outsiderIsRefusedEveryChange();
     void rootPassesThePolicy();
+    void groupMemberMayChange();
 
 private:
     CtlResult asNobody(const QStringList& command) {
@@ -81,8 +84,8 @@ void TestDbusPolicy::outsiderIsRefusedEveryChange() {
         {QStringLiteral("bootstrap")},
         {QStringLiteral("reload")},
         {QStringLiteral("credentials"), QStringLiteral("list")},
-        {QStringLiteral("credentials"), QStringLiteral("remove"), QStringLiteral("x"),
-         QStringLiteral("psk")},
+        {QStringLiteral("credentials"), QStringLiteral("remove"), QStringLiteral("psk"),
+         QStringLiteral("x")},
         {QStringLiteral("accounts"), QStringLiteral("list")},
         {QStringLiteral("accounts"), QStringLiteral("remove"), QStringLiteral("x"),
          QStringLiteral("1")},
@@ -108,7 +111,56 @@ void TestDbusPolicy::rootPassesThePolicy() {
     QCOMPARE(result.exitCode, 4);  // the daemon's NotFound: the call got through
     QCOMPARE(
         runCtl({QStringLiteral("--address"), bus_.address(), QStringLiteral("reload")}).exitCode,
-        6);
+        0);
+}
+
+namespace {
+
+// 0 when the command ran and succeeded.
+int runTool(const QString& program, const QStringList& arguments) {
+    QProcess process;
+    process.start(program, arguments);
+    if (!process.waitForFinished(20000)) {
+        return -1;
+    }
+    return process.exitStatus() == QProcess::NormalExit ? process.exitCode() : -1;
+}
+
+const QString kMember = QStringLiteral("lwm2mgw-test-member");
+
+}  // namespace
+
+void TestDbusPolicy::groupMemberMayChange() {
+    // The package's sysusers file makes the group; on a CI machine without the package, make
+    // it here, with a member of our own that has no home and no login.
+    if (runTool(QStringLiteral("getent"),
+                {QStringLiteral("group"), QStringLiteral("lwm2m-gateway")}) != 0) {
+        QCOMPARE(runTool(QStringLiteral("groupadd"),
+                         {QStringLiteral("--system"), QStringLiteral("lwm2m-gateway")}),
+                 0);
+    }
+    if (runTool(QStringLiteral("getent"), {QStringLiteral("passwd"), kMember}) != 0) {
+        QCOMPARE(runTool(QStringLiteral("useradd"),
+                         {QStringLiteral("--system"), QStringLiteral("--user-group"),
+                          QStringLiteral("--no-create-home"), QStringLiteral("--shell"),
+                          QStringLiteral("/usr/sbin/nologin"), QStringLiteral("--groups"),
+                          QStringLiteral("lwm2m-gateway"), kMember}),
+                 0);
+    }
+    const QStringList bus{QStringLiteral("--json"), QStringLiteral("--address"), bus_.address()};
+    // Mutating calls reach the daemon and its answer is the daemon's, not AccessDenied.
+    const CtlResult reload =
+        lwm2mgw::testing::runCtlAsUser(kMember, bus + QStringList{QStringLiteral("reload")});
+    QVERIFY2(reload.exitCode == 0, qPrintable(reload.out + reload.err));
+    const CtlResult deregister = lwm2mgw::testing::runCtlAsUser(
+        kMember, bus + QStringList{QStringLiteral("deregister"), QStringLiteral("x")});
+    QCOMPARE(deregister.exitCode, 4);
+    QCOMPARE(QJsonDocument::fromJson(deregister.out.toUtf8())
+                 .object()[QStringLiteral("error")]
+                 .toString(),
+             QStringLiteral("org.lwm2mgateway.Error.NotFound"));
+    // The same call as nobody is still refused.
+    QCOMPARE(asNobody({QStringLiteral("deregister"), QStringLiteral("x")}).exitCode, 5);
 }
 
 QTEST_GUILESS_MAIN(TestDbusPolicy)
