@@ -222,6 +222,17 @@ void UpstreamRegistration::onRegisterResult(const coap_pdu_t* response,
     if (state_ != UpstreamState::Registering) {
         return;
     }
+    if (deregisterAfterRegister_) {
+        deregisterAfterRegister_ = false;
+        location_ = response && coap_pdu_get_code(response) == COAP_RESPONSE_CODE_CREATED
+                        ? locationPathOf(response)
+                        : QString();
+        if (!location_.isEmpty()) {
+            setState(UpstreamState::Registered);
+        }
+        deregister();
+        return;
+    }
     if (!response || coap_pdu_get_code(response) != COAP_RESPONSE_CODE_CREATED) {
         scheduleRetry(failureText(response, failure));
         return;
@@ -344,6 +355,12 @@ void UpstreamRegistration::onUpdateResult(const coap_pdu_t* response, coap_nack_
 void UpstreamRegistration::deregister() {
     retryTimer_.stop();
     updateTimer_.stop();
+    if (state_ == UpstreamState::Registering && session_ && !pending_.isEmpty()) {
+        // The server may already hold the registration the Register in flight asks for: wait
+        // for its answer (bounded by libcoap's retransmissions), then remove what it created.
+        deregisterAfterRegister_ = true;
+        return;
+    }
     if (state_ != UpstreamState::Registered && state_ != UpstreamState::Updating) {
         setState(UpstreamState::Deregistered);
         closeSession();

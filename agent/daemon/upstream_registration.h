@@ -135,6 +135,8 @@ private:
     int sequencesFailed_ = 0;
     bool updatePending_ = false;
     bool linksPending_ = false;
+    // deregister() came while a Register was in flight: De-register once it is answered.
+    bool deregisterAfterRegister_ = false;
     QHash<QByteArray, ResponseCallback> pending_;
 };
 

@@ -53,6 +53,7 @@ private slots:
     void unreachableServerIsRetried();
     void sensorActivityRestartsAFailedRegistration();
     void deregisters();
+    void deregistersWhatARegisterInFlightCreates();
 
 private:
     std::unique_ptr<UpstreamRegistration> makeRegistration(const CommunicationRetryPolicy& policy,
@@ -219,6 +220,23 @@ void TestUpstreamRegistration::deregisters() {
     QSignalSpy deregistered(server_.get(), &TestLwm2mServer::deregistered);
     registration->deregister();
     QTRY_COMPARE_WITH_TIMEOUT(finished.size(), 1, 5000);
+    QCOMPARE(deregistered.size(), 1);
+    QCOMPARE(registration->state(), UpstreamState::Deregistered);
+    QVERIFY(!server_->client(QStringLiteral("ep-under-test")));
+}
+
+void TestUpstreamRegistration::deregistersWhatARegisterInFlightCreates() {
+    auto registration = makeRegistration({});
+    QSignalSpy registered(server_.get(), &TestLwm2mServer::registered);
+    QSignalSpy deregistered(server_.get(), &TestLwm2mServer::deregistered);
+    QSignalSpy finished(registration.get(), &UpstreamRegistration::finished);
+    registration->start();
+    QCOMPARE(registration->state(), UpstreamState::Registering);
+    // The Register is on the wire, unanswered: a sensor leaving now must not leave the server
+    // holding a registration until its lifetime ends.
+    registration->deregister();
+    QTRY_COMPARE_WITH_TIMEOUT(finished.size(), 1, 10000);
+    QCOMPARE(registered.size(), 1);
     QCOMPARE(deregistered.size(), 1);
     QCOMPARE(registration->state(), UpstreamState::Deregistered);
     QVERIFY(!server_->client(QStringLiteral("ep-under-test")));
