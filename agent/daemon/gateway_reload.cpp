@@ -8,11 +8,9 @@
 
 #include <QCoreApplication>
 #include <QDir>
-#include <QFile>
 #include <QFileInfo>
 #include <QLoggingCategory>
 #include <QSettings>
-#include <QTemporaryDir>
 
 Q_DECLARE_LOGGING_CATEGORY(lcGateway)
 
@@ -204,19 +202,10 @@ void Gateway::reloadPlugins(QStringList& changes) {
     if (fresh.isEmpty()) {
         return;
     }
-    // PluginHostImpl loads whole directories; a scratch directory of links to the new files
-    // keeps the ones already loaded from being looked at (and reported) twice.
-    QTemporaryDir scratch;
-    if (!scratch.isValid()) {
-        changes << QStringLiteral("new plugin files %1 not loaded: no temporary directory")
-                       .arg(fresh.join(QStringLiteral(", ")));
-        return;
-    }
-    for (const QString& file : fresh) {
-        QFile::link(directory.absoluteFilePath(file), scratch.filePath(file));
-    }
     const qsizetype before = plugins_.reports().size();
-    plugins_.loadDirectory(scratch.path());
+    for (const QString& file : fresh) {
+        plugins_.loadFile(directory.absoluteFilePath(file));
+    }
     bool loaded = false;
     for (qsizetype i = before; i < plugins_.reports().size(); ++i) {
         const PluginReport& report = plugins_.reports().at(i);

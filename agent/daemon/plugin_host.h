@@ -34,6 +34,8 @@ public:
     PluginHostImpl& operator=(const PluginHostImpl&) = delete;
 
     void loadDirectory(const QString& directory);
+    // One plugin file; reported like the files of loadDirectory().
+    void loadFile(const QString& path);
     // Downstream credentials are looked up here; without a store no secured peer is known.
     void setCredentialStore(const credstore::CredentialStore* store) { store_ = store; }
 
@@ -58,7 +60,6 @@ private:
         std::unique_ptr<QLibrary> library;
         std::unique_ptr<SecurityModePlugin> plugin;
     };
-    void loadFile(const QString& path);
 
     const credstore::CredentialStore* store_ = nullptr;
     LocalCredentialFiles localFiles_;
