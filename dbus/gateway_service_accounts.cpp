@@ -311,10 +311,16 @@ void GatewayService::RemoveAccount(const QString& endpoint, int shortServerId) {
     const bool hasBootstrap = std::any_of(securities.begin(), securities.end(),
                                           [](const auto& each) { return each.bootstrapServer; });
     if (!hasBootstrap && servers.size() <= 1 && server != servers.end()) {
-        fail(error::kInvalidArgument,
-             QStringLiteral("%1 is the last account of %2 and the store keeps at least one per "
-                            "endpoint (as after a Bootstrap-Finish); add the replacement first")
-                 .arg(what, endpoint));
+        // A Bootstrap-Finish must leave an account; an operator may take the last one away, and
+        // the endpoint falls back to the gateway's accounts (its downstream credentials stay).
+        auto emptied = store->removeAccounts(endpoint.toStdString());
+        if (!emptied) {
+            failStore(emptied.error(), QStringLiteral("cannot remove the ") + what);
+            return;
+        }
+        qCInfo(lcDbus).noquote() << "removed" << what << "(its last) at the request of"
+                                 << message().service() << "- it uses the gateway's accounts now";
+        gateway_.serverAccountsChanged(endpoint);
         return;
     }
     credstore::Result<void> removed;

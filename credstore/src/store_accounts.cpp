@@ -119,6 +119,21 @@ Result<void> CredentialStore::replaceEndpoints(const std::vector<EndpointAccount
     return detail::applyEndpointAccounts(*connection_, endpoints, modeAvailable);
 }
 
+Result<bool> CredentialStore::removeAccounts(std::string_view endpoint) {
+    auto tx = detail::Transaction::begin(*connection_, "removing an endpoint's accounts");
+    if (!tx) {
+        return tx.error();
+    }
+    auto removed = detail::deleteEndpointAccounts(*connection_, endpoint);
+    if (!removed) {
+        return removed.error();
+    }
+    if (auto r = tx->commit(); !r) {
+        return r.error();
+    }
+    return *removed;
+}
+
 Result<bool> CredentialStore::removeEndpoint(std::string_view endpoint) {
     auto tx = detail::Transaction::begin(*connection_, "removing an endpoint");
     if (!tx) {

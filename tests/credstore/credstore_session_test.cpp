@@ -44,6 +44,7 @@ private slots:
     void endpointsAreIndependent();
     void schemaRefusesBadRowsFromRawSql();
     void removeEndpoint();
+    void removeAccountsKeepsDownstreamCredentials();
 
 private:
     std::optional<QTemporaryDir> dir_;
@@ -450,6 +451,19 @@ void CredstoreSessionTest::removeEndpoint() {
     QVERIFY(store_->serverInstances("gw")->empty());
     QVERIFY(!store_->pskKeyForIdentity("gw-id")->has_value());
     QVERIFY(!store_->removeEndpoint("gw").value());
+}
+
+void CredstoreSessionTest::removeAccountsKeepsDownstreamCredentials() {
+    seed();
+    CREDSTORE_VERIFY_OK(store_->addPsk("gw", "gw-id", Secret(kPskKey)));
+    auto removed = store_->removeAccounts("gw");
+    CREDSTORE_VERIFY_OK(removed);
+    QVERIFY(*removed);
+    QVERIFY(store_->securityInstances("gw")->empty());
+    QVERIFY(store_->serverInstances("gw")->empty());
+    QVERIFY(store_->pskKeyForIdentity("gw-id")->has_value());
+    QVERIFY(!store_->removeAccounts("gw").value());
+    CREDSTORE_VERIFY_OK(store_->checkIntegrity());
 }
 
 QTEST_GUILESS_MAIN(CredstoreSessionTest)

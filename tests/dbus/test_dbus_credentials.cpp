@@ -86,6 +86,7 @@ private slots:
     void badCredentialsChangeNothing();
     void accountAddRegistersAndRemoveDeregisters();
     void badAccountsChangeNothing();
+    void removingTheLastAccountFallsBackToTheGateways();
     void importRegistersAndBadFilesChangeNothing();
     void reloadAddsAServerWithoutDroppingTheSensor();
     void badReloadChangesNothing();
@@ -520,14 +521,25 @@ void TestDbusCredentials::badAccountsChangeNothing() {
     }
     QCOMPARE(errorOf(QStringLiteral("RemoveAccount"), {QStringLiteral("acct-sensor"), 77}),
              kNotFound);
-    // The sensor's last account stays: the store keeps one per endpoint.
-    const QDBusMessage last =
-        call(QStringLiteral("RemoveAccount"), {QStringLiteral("acct-sensor"), 3});
-    QCOMPARE(last.errorName(), kInvalid);
-    QVERIFY2(last.errorMessage().contains(QLatin1String("last account")),
-             qPrintable(last.errorMessage()));
     QCOMPARE(storeSnapshot(), before);
     QVERIFY(serverA_->client(QStringLiteral("acct-sensor")).has_value());
+}
+
+void TestDbusCredentials::removingTheLastAccountFallsBackToTheGateways() {
+    QSignalSpy registeredAtA(serverA_.get(), &TestLwm2mServer::registered);
+    // Its own account 3 at A is its last; without it the sensor uses the gateway's servers
+    // (upstream/servers: A again, under the gateway's configured account).
+    QCOMPARE(errorOf(QStringLiteral("RemoveAccount"), {QStringLiteral("acct-sensor"), 3}),
+             QStringLiteral("ok"));
+    for (const QVariantMap& account : list(QStringLiteral("ListAccounts"))) {
+        QVERIFY(account.value(QStringLiteral("endpoint")).toString() !=
+                QLatin1String("acct-sensor"));
+    }
+    QTRY_VERIFY_WITH_TIMEOUT(registeredAtA.contains(QVariantList{QStringLiteral("acct-sensor")}),
+                             10000);
+    QVERIFY(serverA_->client(QStringLiteral("acct-sensor")).has_value());
+    QCOMPARE(errorOf(QStringLiteral("RemoveAccount"), {QStringLiteral("acct-sensor"), 3}),
+             kNotFound);
 }
 
 void TestDbusCredentials::importRegistersAndBadFilesChangeNothing() {

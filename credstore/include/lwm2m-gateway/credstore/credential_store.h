@@ -94,6 +94,10 @@ public:
     Result<void> replaceEndpoints(const std::vector<EndpointAccounts>& endpoints,
                                   const ModeAvailable& modeAvailable);
 
+    // Removes every Security and Server instance of the endpoint and keeps its downstream
+    // credentials: the endpoint then uses the gateway's accounts. Returns whether anything went.
+    Result<bool> removeAccounts(std::string_view endpoint);
+
     // Decommissions an endpoint: its Security and Server instances and every downstream
     // credential bound to it. Returns whether anything was removed.
     Result<bool> removeEndpoint(std::string_view endpoint);
