@@ -3,6 +3,7 @@
 // (and its Bootstrap-Request) arrive with the provisioned identity; a coaps:// URI with no
 // provisioned account is refused at start; a malformed provisioning file stores nothing.
 #include "gateway_process.h"
+#include "peer_process.h"
 
 #include <lwm2m-gateway/credstore/credential_store.h>
 
@@ -25,31 +26,13 @@ const QString kIdentity = QStringLiteral("factory-gw-identity");
 const QString kKey = QStringLiteral("factory-key-16by");
 
 // coap-server-openssl with a PSK: plain CoAP on `port`, DTLS on port + 1; -v 7 logs requests.
-class PskServer {
+class PskServer : public lwm2mgw::testing::PeerProcess {
 public:
-    explicit PskServer(quint16 port) {
-        process_.setProcessChannelMode(QProcess::MergedChannels);
-        process_.start(QStringLiteral("coap-server-openssl"),
-                       {QStringLiteral("-A"), QStringLiteral("127.0.0.1"), QStringLiteral("-p"),
-                        QString::number(port), QStringLiteral("-k"), kKey, QStringLiteral("-v"),
-                        QStringLiteral("7")});
-        process_.waitForStarted(5000);
-    }
-    ~PskServer() {
-        process_.kill();
-        process_.waitForFinished(2000);
-    }
-    QString output() {
-        output_ += QString::fromUtf8(process_.readAll());
-        return output_;
-    }
-    bool waitFor(const QString& text, int timeoutMs = 15000) {
-        return QTest::qWaitFor([&] { return output().contains(text); }, timeoutMs);
-    }
-
-private:
-    QProcess process_;
-    QString output_;
+    explicit PskServer(quint16 port)
+        : PeerProcess(QStringLiteral("coap-server-openssl"),
+                      {QStringLiteral("-A"), QStringLiteral("127.0.0.1"), QStringLiteral("-p"),
+                       QString::number(port), QStringLiteral("-k"), kKey, QStringLiteral("-v"),
+                       QStringLiteral("7")}) {}
 };
 
 QJsonObject pskAccount(int instanceId, const QString& uri, bool bootstrap) {

@@ -5,6 +5,7 @@
 // DTLS client of stored coaps:// server accounts, against Debian's coap-server-openssl and -gnutls.
 #include "coap_pdu_util.h"
 #include "gateway_process.h"
+#include "peer_process.h"
 #include "test_lwm2m_server.h"
 #include "test_pki.h"
 
@@ -60,30 +61,7 @@ QString runClient(const QString& program, const QStringList& arguments) {
     return QString::fromUtf8(process.readAll());
 }
 
-// A long-running peer whose output is collected while the test's event loop runs.
-class PeerProcess {
-public:
-    explicit PeerProcess(const QString& program, const QStringList& arguments) {
-        process_.setProcessChannelMode(QProcess::MergedChannels);
-        process_.start(program, arguments);
-        process_.waitForStarted(5000);
-    }
-    ~PeerProcess() {
-        process_.kill();
-        process_.waitForFinished(2000);
-    }
-    QString output() {
-        output_ += QString::fromUtf8(process_.readAll());
-        return output_;
-    }
-    bool waitFor(const QString& text, int timeoutMs = 15000) {
-        return QTest::qWaitFor([&] { return output().contains(text); }, timeoutMs);
-    }
-
-private:
-    QProcess process_;
-    QString output_;
-};
+using lwm2mgw::testing::PeerProcess;
 
 // A DTLS client in this process that sends one Register and then watches its session: the
 // gateway must end a session whose Register it refused with 4.03 (close_notify), which libcoap
