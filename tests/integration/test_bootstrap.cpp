@@ -5,6 +5,7 @@
 #include "bootstrap_payloads.h"
 #include "coap_pdu_util.h"
 #include "gateway_process.h"
+#include "peer_process.h"
 #include "test_bootstrap_server.h"
 #include "test_lwm2m_server.h"
 
@@ -17,6 +18,7 @@ using lwm2mgw::peers::SenmlItem;
 using lwm2mgw::peers::TestBootstrapServer;
 using lwm2mgw::peers::TestLwm2mServer;
 using lwm2mgw::testing::GatewayProcess;
+using lwm2mgw::testing::PeerProcess;
 namespace format = lwm2mgw::peers::format;
 namespace tlv = lwm2mgw::peers::tlv;
 namespace cs = lwm2mgw::credstore;
@@ -30,6 +32,14 @@ QByteArray securityTlv(quint16 lwm2mPort) {
     return tlv::resource(0, uri) + tlv::resource(1, tlv::boolean(false)) +
            tlv::resource(2, tlv::integer(3)) + tlv::resource(3, {}) + tlv::resource(4, {}) +
            tlv::resource(10, tlv::integer(101));
+}
+
+// A PSK account (/0/x/2 = 0) with identity and key, as a Bootstrap-Server writes one.
+QByteArray pskSecurityTlv(const QByteArray& uri, const QByteArray& identity,
+                          const QByteArray& key) {
+    return tlv::resource(0, uri) + tlv::resource(1, tlv::boolean(false)) +
+           tlv::resource(2, tlv::integer(0)) + tlv::resource(3, identity) + tlv::resource(4, {}) +
+           tlv::resource(5, key) + tlv::resource(10, tlv::integer(101));
 }
 
 QByteArray serverTlv() {
@@ -66,6 +76,7 @@ private slots:
     void bootstrapsAndRegisters_data();
     void bootstrapsAndRegisters();
     void refusedSequenceLeavesStoreUnchanged();
+    void bootstrappedPskAccountRegistersOverDtls();
 
 private:
     bool startGateway();
@@ -156,6 +167,34 @@ void TestBootstrap::bootstrapsAndRegisters() {
     auto security = store->securityInstances(kEndpoint.toStdString());
     QVERIFY(security);
     QCOMPARE(security->size(), size_t{2});  // the bootstrap account survives Delete "/"
+}
+
+void TestBootstrap::bootstrappedPskAccountRegistersOverDtls() {
+    // Debian's coap-server-openssl as the LwM2M server the bootstrap names: DTLS-PSK on port + 1.
+    const quint16 port = lwm2mgw::testing::freeUdpPort();
+    const QByteArray key = "bootstrapped-key";
+    const QByteArray identity = "bootstrapped-gw";
+    PeerProcess server(QStringLiteral("coap-server-openssl"),
+                       {QStringLiteral("-A"), QStringLiteral("127.0.0.1"), QStringLiteral("-p"),
+                        QString::number(port), QStringLiteral("-k"), QString::fromLatin1(key),
+                        QStringLiteral("-v"), QStringLiteral("7")});
+    const QByteArray uri = "coaps://127.0.0.1:" + QByteArray::number(port + 1);
+    bootstrap_->setSequence({
+        TestBootstrapServer::deleteStep(QStringLiteral("/")),
+        TestBootstrapServer::writeStep(QStringLiteral("/0/1"), format::kTlv,
+                                       pskSecurityTlv(uri, identity, key)),
+        TestBootstrapServer::writeStep(QStringLiteral("/1/1"), format::kTlv, serverTlv()),
+        TestBootstrapServer::finishStep(),
+    });
+    QVERIFY2(startGateway(), qPrintable(gateway_->log()));
+    QTRY_VERIFY_WITH_TIMEOUT(bootstrap_->sequenceDone(), 15000);
+    QCOMPARE(bootstrap_->answerCodes(), (QList<int>{202, 204, 204, 204}));
+    // The Register arrives over the handshake made with the bootstrapped identity and key.
+    QVERIFY2(server.waitFor(QStringLiteral("ep=") + kEndpoint),
+             qPrintable(server.output() + "\n--- gateway ---\n" + gateway_->log()));
+    QVERIFY2(server.output().contains(QString::fromLatin1(identity)), qPrintable(server.output()));
+    QCOMPARE(gateway_->stop(), 0);
+    QVERIFY2(!gateway_->log().contains(QString::fromLatin1(key)), "the key reached the log");
 }
 
 void TestBootstrap::refusedSequenceLeavesStoreUnchanged() {
