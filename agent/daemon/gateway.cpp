@@ -74,11 +74,7 @@ QString Gateway::start() {
     // coap:// ones are configured accounts.
     QStringList nosecUpstream;
     QStringList securedUpstream;
-    for (const QString& uri : config_.upstreamUris) {
-        (uri.startsWith(QLatin1String("coaps:"), Qt::CaseInsensitive) ? securedUpstream
-                                                                      : nosecUpstream)
-            .append(uri);
-    }
+    splitUpstreamUris(config_.upstreamUris, nosecUpstream, securedUpstream);
     if (const QString error = configuredAccounts_.configure(nosecUpstream, config_.retryPolicy);
         !error.isEmpty()) {
         return error;

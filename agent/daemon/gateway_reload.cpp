@@ -133,10 +133,24 @@ QString Gateway::reload(QStringList& changes) {
                    "log")
             .arg(config_.configFile);
     }
+    QStringList nosecUpstream;
+    QStringList securedUpstream;
+    splitUpstreamUris(fresh->upstreamUris, nosecUpstream, securedUpstream);
     StaticServerAccounts probeAccounts;
-    if (const QString error = probeAccounts.configure(fresh->upstreamUris, fresh->retryPolicy);
+    if (const QString error = probeAccounts.configure(nosecUpstream, fresh->retryPolicy);
         !error.isEmpty()) {
         return QStringLiteral("upstream/servers: %1").arg(error);
+    }
+    if (!securedUpstream.isEmpty()) {
+        // As at start: a coaps:// server must be a stored account of the gateway's endpoint.
+        const QString error = store_ ? checkSecuredUpstream(securedUpstream)
+                                     : QStringLiteral(
+                                           "%1: a coaps:// server needs a stored "
+                                           "server account (gateway/store)")
+                                           .arg(securedUpstream.first());
+        if (!error.isEmpty()) {
+            return QStringLiteral("upstream/servers: %1").arg(error);
+        }
     }
 
     reloadUpstream(*fresh, changes);
@@ -178,7 +192,10 @@ void Gateway::reloadUpstream(const GatewayConfig& fresh, QStringList& changes) {
             "at the configured servers are made again with it)");
     }
     // Validated by reload() before anything was applied.
-    configuredAccounts_.configure(fresh.upstreamUris, fresh.retryPolicy);
+    QStringList nosecUpstream;
+    QStringList securedUpstream;
+    splitUpstreamUris(fresh.upstreamUris, nosecUpstream, securedUpstream);
+    configuredAccounts_.configure(nosecUpstream, fresh.retryPolicy);
     config_.upstreamUris = fresh.upstreamUris;
     config_.retryPolicy = fresh.retryPolicy;
     // Registers the gateway and every sensor using the configured servers at the new ones and

@@ -15,6 +15,13 @@ bool sameServerAccount(const ServerAccount& a, const ServerAccount& b) {
            a.lifetimeSeconds == b.lifetimeSeconds;
 }
 
+void splitUpstreamUris(const QStringList& uris, QStringList& nosec, QStringList& secured) {
+    for (const QString& uri : uris) {
+        (uri.startsWith(QLatin1String("coaps:"), Qt::CaseInsensitive) ? secured : nosec)
+            .append(uri);
+    }
+}
+
 QString StaticServerAccounts::configure(const QStringList& uris,
                                         const CommunicationRetryPolicy& policy) {
     accounts_.clear();

@@ -45,6 +45,10 @@ public:
     virtual std::string secretKeyFor(const ServerAccount& account) const = 0;
 };
 
+// Splits --upstream URIs into the coap:// ones StaticServerAccounts serves and the coaps:// ones,
+// which name stored accounts (their credentials come from provisioning).
+void splitUpstreamUris(const QStringList& uris, QStringList& nosec, QStringList& secured);
+
 // --upstream / [upstream] servers: every endpoint goes to every configured server, NoSec.
 class StaticServerAccounts final : public ServerAccountDirectory {
 public:

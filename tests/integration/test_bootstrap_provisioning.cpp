@@ -16,6 +16,8 @@
 #include <QTemporaryDir>
 #include <QTest>
 
+#include <csignal>
+
 using lwm2mgw::testing::GatewayProcess;
 namespace cs = lwm2mgw::credstore;
 
@@ -128,6 +130,11 @@ void TestBootstrapProvisioning::securedUpstreamFromProvisioning() {
     QVERIFY2(server.waitFor(QStringLiteral("ep=") + kGateway),
              qPrintable(server.output() + "\n--- gateway ---\n" + gateway.log()));
     QVERIFY2(server.output().contains(kIdentity), qPrintable(server.output()));
+    // A reload (SIGHUP) takes the same coaps:// --upstream as the stored account it names.
+    ::kill(static_cast<pid_t>(gateway.processId()), SIGHUP);
+    QVERIFY2(gateway.waitForLog(QStringLiteral("reload: nothing changed")),
+             qPrintable(gateway.log()));
+    QVERIFY2(!gateway.log().contains(QStringLiteral("reload refused")), qPrintable(gateway.log()));
     QCOMPARE(gateway.stop(), 0);
     QVERIFY(gateway.log().contains(QStringLiteral("imported")));
     QVERIFY(!gateway.log().contains(kKey));
