@@ -122,6 +122,9 @@ QString BootstrapCoordinator::start(const QString& endpoint, Trigger trigger) {
                 found->second.client->sequenceFinished(committed);
             }
         });
+    if (endpoint != config_.endpointName && objectLinksOf_) {
+        run.handler->setObjectLinks(objectLinksOf_(endpoint));
+    }
     run.client =
         std::make_unique<BootstrapClient>(client_, *account, upstreamName(endpoint), *run.handler);
     run.client->setSequenceTimeout(qint64(config_.bootstrapSequenceTimeoutSeconds) * 1000);

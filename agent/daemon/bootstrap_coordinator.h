@@ -1,11 +1,13 @@
 #pragma once
 
 #include "gateway_config.h"
+#include "registration_links.h"
 
 #include <lwm2m-gateway/credstore/bootstrap_session.h>
 
 #include <QObject>
 #include <QString>
+#include <functional>
 #include <map>
 #include <memory>
 #include <optional>
@@ -49,6 +51,12 @@ public:
     bool wantsBootstrap(const QString& endpoint) const;
     // Abandons every bootstrap in progress; the store keeps its state.
     void stopAll();
+    // What a sensor's Bootstrap-Discover lists besides its Security and Server instances: the
+    // objects it registered with (the gateway's own default to its Device object).
+    using ObjectLinksOf = std::function<std::vector<lwm2m::ObjectLink>(const QString& endpoint)>;
+    void setObjectLinksOf(ObjectLinksOf objectLinksOf) {
+        objectLinksOf_ = std::move(objectLinksOf);
+    }
 
 signals:
     // The endpoint's new accounts are committed.
@@ -80,6 +88,7 @@ private:
     UpstreamClient& client_;
     const GatewayConfig& config_;
     credstore::ModeAvailable modeAvailable_;
+    ObjectLinksOf objectLinksOf_;
     std::map<QString, Run> runs_;
     // Finished runs, deleted on the next event-loop turn (their client is still on the stack).
     std::vector<Run> retired_;

@@ -21,7 +21,6 @@ namespace cs = credstore;
 
 constexpr std::uint16_t kSecurityObject = 0;
 constexpr std::uint16_t kServerObject = 1;
-constexpr std::uint16_t kDeviceObject = 3;
 
 RelayedAnswer fail(int code, const std::string& reason) {
     return RelayedAnswer::error(code, QByteArray::fromStdString(reason));
@@ -323,8 +322,19 @@ RelayedAnswer BootstrapRequestHandler::discover(const BootstrapRequest& request)
                      ">;ssid=" + QByteArray::number(s.shortServerId);
         }
     }
-    if (all || target->object == kDeviceObject) {
-        links += ",</3/0>";
+    for (const lwm2m::ObjectLink& link : objectLinks_) {
+        if (link.objectId == kSecurityObject || link.objectId == kServerObject ||
+            (!all && target->object != link.objectId)) {
+            continue;
+        }
+        links += ",</" + QByteArray::number(link.objectId);
+        if (link.instanceId) {
+            links += "/" + QByteArray::number(*link.instanceId);
+        }
+        links += ">";
+        if (link.version) {
+            links += ";ver=" + QByteArray::fromStdString(*link.version);
+        }
     }
     return content(lwm2m::kLinkFormat, links);
 }

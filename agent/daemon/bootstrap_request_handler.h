@@ -1,5 +1,6 @@
 #pragma once
 
+#include "registration_links.h"
 #include "relayed_answer.h"
 #include "upstream_registration.h"
 
@@ -9,6 +10,7 @@
 #include <QString>
 #include <functional>
 #include <optional>
+#include <vector>
 
 namespace lwm2mgw {
 
@@ -37,6 +39,10 @@ public:
     BootstrapRequestHandler(credstore::CredentialStore& store, QString endpoint,
                             credstore::ModeAvailable modeAvailable, Finished finished);
 
+    // The endpoint's objects other than Security and Server, for Bootstrap-Discover: a sensor's
+    // as it registered them; by default the gateway's own Device object (/3/0).
+    void setObjectLinks(std::vector<lwm2m::ObjectLink> links) { objectLinks_ = std::move(links); }
+
     RelayedAnswer handle(const BootstrapRequest& request);
     void serve(coap_resource_t* resource, coap_session_t* session, const coap_pdu_t* request,
                const coap_string_t* query, coap_pdu_t* response);
@@ -64,6 +70,7 @@ private:
     credstore::ModeAvailable modeAvailable_;
     Finished finished_;
     std::optional<credstore::BootstrapSession> session_;
+    std::vector<lwm2m::ObjectLink> objectLinks_{lwm2m::ObjectLink{3, 0, std::nullopt}};
 };
 
 }  // namespace lwm2mgw

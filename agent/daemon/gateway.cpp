@@ -130,6 +130,20 @@ QString Gateway::start() {
             std::make_unique<BootstrapCoordinator>(*store_, *upstream_, config_, modeAvailable());
         connect(bootstrap_.get(), &BootstrapCoordinator::finished, this, &Gateway::onBootstrapped);
         connect(bootstrap_.get(), &BootstrapCoordinator::failed, this, &Gateway::bootstrapFailed);
+        bootstrap_->setObjectLinksOf([this](const QString& endpoint) {
+            std::vector<lwm2m::ObjectLink> links;
+            const DownstreamRegistration* sensor =
+                registry_ ? registry_->byEndpoint(endpoint) : nullptr;
+            if (sensor) {
+                const auto parsed = lwm2m::parseRegistrationLinks(
+                    std::string_view(sensor->objectLinks.constData(),
+                                     static_cast<size_t>(sensor->objectLinks.size())));
+                if (parsed) {
+                    links = parsed.value().objects;
+                }
+            }
+            return links;
+        });
     }
     registry_ = std::make_unique<RegistrationRegistry>();
     relay_ = std::make_unique<RequestRelay>(*registry_, config_, *upstream_);

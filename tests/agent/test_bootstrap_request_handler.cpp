@@ -46,6 +46,7 @@ private slots:
     void mergesSingleResourceWrites();
     void refusesBadWrites();
     void refusedFinishKeepsTheStore();
+    void discoverListsASensorsOwnObjects();
 
 private:
     RelayedAnswer request(coap_pdu_code_t method, const QString& path,
@@ -191,6 +192,22 @@ void TestBootstrapRequestHandler::refusesBadWrites() {
         request(COAP_REQUEST_CODE_GET, "/", std::nullopt, {}, lw::kLinkFormat);
     QCOMPARE(discovered.payload,
              QByteArray("</>;lwm2m=1.1,</0/0>;uri=\"coap://127.0.0.1:5783\",</3/0>"));
+}
+
+void TestBootstrapRequestHandler::discoverListsASensorsOwnObjects() {
+    // A sensor's bootstrap: its registered objects, but not its own /0 and /1 (those are the
+    // gateway's downstream accounts; the store's instances stand for them).
+    handler_->setObjectLinks({{1, 0, std::nullopt},
+                              {3, 0, std::nullopt},
+                              {3303, std::nullopt, std::string("1.1")},
+                              {3303, 0, std::nullopt}});
+    QCOMPARE(request(COAP_REQUEST_CODE_GET, "/", std::nullopt, {}, lw::kLinkFormat).payload,
+             QByteArray("</>;lwm2m=1.1,</0/0>;uri=\"coap://127.0.0.1:5783\",</3/0>,"
+                        "</3303>;ver=1.1,</3303/0>"));
+    QCOMPARE(request(COAP_REQUEST_CODE_GET, "/3303", std::nullopt, {}, lw::kLinkFormat).payload,
+             QByteArray("</>;lwm2m=1.1,</3303>;ver=1.1,</3303/0>"));
+    QCOMPARE(request(COAP_REQUEST_CODE_GET, "/1", std::nullopt, {}, lw::kLinkFormat).payload,
+             QByteArray("</>;lwm2m=1.1"));
 }
 
 void TestBootstrapRequestHandler::refusedFinishKeepsTheStore() {
