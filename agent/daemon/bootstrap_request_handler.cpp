@@ -84,6 +84,20 @@ const char* methodName(coap_pdu_code_t method) {
     }
 }
 
+// A write merges into the instance the session holds, or starts a new one with that id.
+template <typename Instance>
+Instance storedOrNew(const std::vector<Instance>& current, std::uint16_t id) {
+    const auto existing = std::find_if(current.begin(), current.end(), [id](const Instance& each) {
+        return each.instanceId == id;
+    });
+    if (existing != current.end()) {
+        return *existing;
+    }
+    Instance fresh;
+    fresh.instanceId = id;
+    return fresh;
+}
+
 }  // namespace
 
 BootstrapRequestHandler::BootstrapRequestHandler(cs::CredentialStore& store, QString endpoint,
@@ -187,14 +201,7 @@ RelayedAnswer BootstrapRequestHandler::write(const BootstrapRequest& request) {
             updates;
         const std::vector<cs::SecurityObjectInstance> current = bootstrap->securityInstances();
         for (const auto& [id, written] : decoded.instances) {
-            cs::SecurityObjectInstance instance;
-            instance.instanceId = id;
-            const auto existing =
-                std::find_if(current.begin(), current.end(),
-                             [id](const auto& each) { return each.instanceId == id; });
-            if (existing != current.end()) {
-                instance = *existing;
-            }
+            cs::SecurityObjectInstance instance = storedOrNew(current, id);
             std::optional<cs::SecurityObjectSecrets> secrets;
             if (auto problem = applySecurityWrite(written, instance, secrets)) {
                 return fail(400, "/0/" + std::to_string(id) + ": " + *problem);
@@ -210,14 +217,7 @@ RelayedAnswer BootstrapRequestHandler::write(const BootstrapRequest& request) {
         std::vector<cs::ServerObjectInstance> updates;
         const std::vector<cs::ServerObjectInstance> current = bootstrap->serverInstances();
         for (const auto& [id, written] : decoded.instances) {
-            cs::ServerObjectInstance instance;
-            instance.instanceId = id;
-            const auto existing =
-                std::find_if(current.begin(), current.end(),
-                             [id](const auto& each) { return each.instanceId == id; });
-            if (existing != current.end()) {
-                instance = *existing;
-            }
+            cs::ServerObjectInstance instance = storedOrNew(current, id);
             if (auto problem = applyServerWrite(written, instance)) {
                 return fail(400, "/1/" + std::to_string(id) + ": " + *problem);
             }

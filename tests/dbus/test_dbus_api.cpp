@@ -154,10 +154,7 @@ void TestDbusApi::initTestCase() {
 
 void TestDbusApi::cleanup() {
     if (QTest::currentTestFailed() && gateway_) {
-        const QStringList lines = gateway_->log().split(QLatin1Char('\n'));
-        qWarning().noquote()
-            << "gateway log (last lines):\n" +
-                   lines.mid(std::max<qsizetype>(0, lines.size() - 30)).join(QLatin1Char('\n'));
+        qWarning().noquote() << "gateway log (last lines):\n" + gateway_->logTail(30);
     }
 }
 

@@ -153,10 +153,7 @@ void TestDbusCredentials::initTestCase() {
 
 void TestDbusCredentials::cleanup() {
     if (QTest::currentTestFailed() && gateway_) {
-        const QStringList lines = gateway_->log().split(QLatin1Char('\n'));
-        qWarning().noquote()
-            << "gateway log (last lines):\n" +
-                   lines.mid(std::max<qsizetype>(0, lines.size() - 30)).join(QLatin1Char('\n'));
+        qWarning().noquote() << "gateway log (last lines):\n" + gateway_->logTail(30);
     }
 }
 

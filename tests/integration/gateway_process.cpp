@@ -1,5 +1,7 @@
 #include "gateway_process.h"
 
+#include <algorithm>
+
 #include <QDeadlineTimer>
 #include <QFile>
 #include <QTest>
@@ -93,6 +95,11 @@ QString GatewayProcess::log() {
     log_ += QString::fromUtf8(process_.readAllStandardError());
     log_ += QString::fromUtf8(process_.readAllStandardOutput());
     return log_;
+}
+
+QString GatewayProcess::logTail(int lines) {
+    const QStringList all = log().split(QLatin1Char('\n'));
+    return all.mid(std::max<qsizetype>(0, all.size() - lines)).join(QLatin1Char('\n'));
 }
 
 bool GatewayProcess::waitForLog(const QString& needle, int timeoutMs) {

@@ -31,6 +31,8 @@ public:
 
     QString log();
     bool waitForLog(const QString& needle, int timeoutMs = 10000);
+    // The last `lines` lines of the log, for a failed test's report.
+    QString logTail(int lines);
     QString configPath() const { return directory_.filePath(QStringLiteral("gateway.ini")); }
     QString directory() const { return directory_.path(); }
 

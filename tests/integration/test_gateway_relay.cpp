@@ -103,10 +103,7 @@ void TestGatewayRelay::initTestCase() {
 
 void TestGatewayRelay::cleanup() {
     if (QTest::currentTestFailed() && gateway_) {
-        const QStringList lines = gateway_->log().split(QLatin1Char('\n'));
-        qWarning().noquote()
-            << "gateway log (last lines):\n" +
-                   lines.mid(std::max<qsizetype>(0, lines.size() - 40)).join(QLatin1Char('\n'));
+        qWarning().noquote() << "gateway log (last lines):\n" + gateway_->logTail(40);
     }
 }
 
