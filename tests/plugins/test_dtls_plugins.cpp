@@ -596,7 +596,9 @@ void DtlsPluginsTest::rpkClientForcedSuite() {
     client.get(session, "whoami");
     expectClientOutcome(session, "rpk", true, {});
     // gnutls-serv offers exactly one suite: a handshake at all means that suite was negotiated.
-    QVERIFY2(server.waitFor("whoami"), qPrintable(server.output()));
+    // It prints the request as a C string, cut at the first zero byte (a message ID of 0x..00
+    // cuts "whoami" off), so only the line's start shows that application data arrived.
+    QVERIFY2(server.waitFor("bytes command"), qPrintable(server.output()));
     Q_UNUSED(gnutls)
 }
 
