@@ -1,7 +1,8 @@
 // org.lwm2mgateway.Gateway1.Credentials, downstream part: the PSKs, raw public keys and trust
 // anchors sensors authenticate with, plus the store plumbing shared with the account methods
-// (gateway_service_accounts.cpp). Plugins look credentials up in the store at each handshake,
-// so a change needs no notification: the next handshake sees it.
+// (gateway_service_accounts.cpp). Plugins look most credentials up in the store at each
+// handshake; the gateway is told of every change for those they copy into a listener's set-up
+// (X.509 trust anchors), so the next handshake sees it without a restart.
 #include "credential_material.h"
 #include "dbus_names.h"
 #include "dict_reader.h"
@@ -228,6 +229,7 @@ void GatewayService::AddCredential(const QVariantMap& credential) {
         return;
     }
     qCInfo(lcDbus).noquote() << "added" << what << "at the request of" << message().service();
+    gateway_.downstreamCredentialsChanged(securityModeFromName(*mode));
 }
 
 void GatewayService::RemoveCredential(const QString& mode, const QString& id) {
@@ -286,6 +288,7 @@ void GatewayService::RemoveCredential(const QString& mode, const QString& id) {
         return;
     }
     qCInfo(lcDbus).noquote() << "removed" << what << "at the request of" << message().service();
+    gateway_.downstreamCredentialsChanged(securityModeFromName(mode));
 }
 
 }  // namespace lwm2mgw::dbus

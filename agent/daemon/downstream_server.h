@@ -54,10 +54,11 @@ public:
                        const coap_pdu_t* request, const coap_string_t* query, coap_pdu_t* response);
     void handleEvent(coap_session_t* session, coap_event_t event);
 
-private:
-    bool admit(coap_session_t* session);
     // Sends close_notify and drops the DTLS state, once libcoap is out of its callback.
     void closeLater(coap_session_t* session);
+
+private:
+    bool admit(coap_session_t* session);
 
     SecurityModePlugin& plugin_;
     RegistrationRegistry& registry_;

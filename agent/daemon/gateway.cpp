@@ -276,17 +276,8 @@ bool Gateway::deregisterEndpoint(const QString& endpoint) {
     if (!registration || !registration->plugin) {
         return false;
     }
-    // The registry ends registrations only through the /rd handlers: run the sensor's own
-    // De-register on its session, with a scratch response that goes nowhere.
-    coap_pdu_t* scratch = coap_pdu_init(COAP_MESSAGE_ACK, COAP_EMPTY_CODE, 0, 256);
-    if (!scratch) {
-        return false;
-    }
     qCInfo(lcGateway).noquote() << "operator de-registers" << endpoint;
-    registry_->handleDeregister(registration->id, registration->session(), registration->plugin,
-                                scratch);
-    coap_delete_pdu(scratch);
-    return registry_->byEndpoint(endpoint) == nullptr;
+    return registry_->deregister(endpoint);
 }
 
 namespace {
@@ -339,6 +330,65 @@ void Gateway::onSensorEnding(DownstreamRegistration* registration, RegistrationE
                                 << "left (" + registrationEndText(end) + ")";
     for (UpstreamRegistration* each : upstream) {
         finishUpstream(each);
+    }
+}
+
+void Gateway::downstreamCredentialsChanged(std::optional<SecurityMode> mode) {
+    for (DownstreamServer* server : downstream_) {
+        if (server->listeners().isEmpty() || (mode && server->plugin().mode() != *mode)) {
+            continue;
+        }
+        QString error;
+        if (!plugins_.refreshListeners(server->plugin(), server->loop()->context(), error)) {
+            // Admission still reads the store, so a removed credential admits nobody.
+            qCWarning(lcGateway).noquote()
+                << "the" << server->listeners().join(QStringLiteral(", "))
+                << "listeners keep their previous credentials:" << error;
+        }
+    }
+    if (!registry_) {
+        return;
+    }
+    struct Withdrawn {
+        QString endpoint;
+        QString reason;
+        coap_session_t* session;
+        DownstreamServer* server;
+    };
+    QList<Withdrawn> withdrawn;
+    for (DownstreamRegistration* registration : registry_->registrations()) {
+        SecurityModePlugin* plugin = registration->plugin;
+        coap_session_t* session = registration->session();
+        // A session that has ended gets a new handshake, and that one reads the store.
+        if (!plugin || !session || plugin->mode() == SecurityMode::NoSec ||
+            (mode && plugin->mode() != *mode) ||
+            coap_session_get_state(session) != COAP_SESSION_STATE_ESTABLISHED) {
+            continue;
+        }
+        DownstreamServer* server = nullptr;
+        for (DownstreamServer* each : downstream_) {
+            if (&each->plugin() == plugin) {
+                server = each;
+            }
+        }
+        std::string reason;
+        if (plugin->admitPeer(session, reason)) {
+            const std::optional<std::string> bound = plugin->boundEndpoint(session);
+            if (!bound || *bound == registration->endpoint.toStdString()) {
+                continue;
+            }
+            reason = "its credentials are now bound to endpoint '" + *bound + "'";
+        }
+        withdrawn.append({registration->endpoint, QString::fromStdString(reason), session, server});
+    }
+    for (const Withdrawn& each : withdrawn) {
+        qCWarning(lcGateway).noquote()
+            << "credentials of" << each.endpoint << "withdrawn (" + each.reason + "):"
+            << "its session is closed and it is de-registered";
+        if (each.server) {
+            each.server->closeLater(each.session);
+        }
+        registry_->deregister(each.endpoint);
     }
 }
 

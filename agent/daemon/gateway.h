@@ -58,6 +58,12 @@ public:
     // bootstrap): register at new accounts and de-register at removed or changed ones, now. A
     // change to the gateway's own accounts reaches every sensor that has none of its own.
     void serverAccountsChanged(const QString& endpoint);
+    // The downstream credentials of `mode` (every mode: nullopt) changed in the store (control
+    // interface, reload): plugins that copied some into their listeners' set-up (X.509 trust
+    // anchors) copy them again, so the next handshake uses them. Every registered sensor of
+    // that mode is admitted again: one whose credential was withdrawn loses its session and is
+    // de-registered, rather than be served until its session ends, days later perhaps.
+    void downstreamCredentialsChanged(std::optional<SecurityMode> mode = std::nullopt);
     // Starts a client-initiated bootstrap of `endpoint` (the gateway's own, or a registered
     // sensor's) now. Returns why it cannot start (no bootstrap account, no store), empty when
     // started or already running; the outcome comes as bootstrapFinished / bootstrapFailed.

@@ -155,6 +155,8 @@ QString Gateway::reload(QStringList& changes) {
 
     reloadUpstream(*fresh, changes);
     reloadPlugins(changes);
+    // The store may have been changed by another program than this one (the sqlite3 shell).
+    downstreamCredentialsChanged();
     const QString previousRules = appliedLogRules;
     applyLogRules(config_.configFile);
     if (appliedLogRules != previousRules) {

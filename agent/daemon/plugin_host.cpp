@@ -25,6 +25,16 @@ QString securityModeName(SecurityMode mode) {
     return QStringLiteral("mode-%1").arg(static_cast<int>(mode));
 }
 
+std::optional<SecurityMode> securityModeFromName(const QString& name) {
+    for (SecurityMode mode : {SecurityMode::PreSharedKey, SecurityMode::RawPublicKey,
+                              SecurityMode::Certificate, SecurityMode::NoSec}) {
+        if (securityModeName(mode) == name) {
+            return mode;
+        }
+    }
+    return std::nullopt;
+}
+
 PluginHostImpl::PluginHostImpl() = default;
 
 PluginHostImpl::~PluginHostImpl() {
@@ -104,7 +114,7 @@ void PluginHostImpl::loadFile(const QString& path) {
     qCInfo(lcPlugins).noquote() << "loaded plugin" << report.name << "for security mode"
                                 << securityModeName(report.mode) << "from" << path;
     reports_.append(report);
-    loaded_.push_back(Loaded{std::move(library), std::move(plugin)});
+    loaded_.push_back(Loaded{std::move(library), std::move(plugin), built});
 }
 
 SecurityModePlugin* PluginHostImpl::pluginFor(SecurityMode mode) const {
@@ -114,6 +124,26 @@ SecurityModePlugin* PluginHostImpl::pluginFor(SecurityMode mode) const {
         }
     }
     return nullptr;
+}
+
+bool PluginHostImpl::refreshListeners(SecurityModePlugin& plugin, coap_context_t* context,
+                                      QString& error) const {
+    for (const Loaded& entry : loaded_) {
+        if (entry.plugin.get() != &plugin) {
+            continue;
+        }
+        // Older plugins' vtables end before refreshListeners; they copy no credentials anyway.
+        if (entry.built.minor < 2) {
+            return true;
+        }
+        std::string reason;
+        if (!plugin.refreshListeners(context, reason)) {
+            error = QString::fromStdString(reason);
+            return false;
+        }
+        return true;
+    }
+    return true;
 }
 
 std::optional<PskCredential> PluginHostImpl::findPskByIdentity(std::string_view identity) {

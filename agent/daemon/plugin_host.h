@@ -5,6 +5,7 @@
 #include <QList>
 #include <QString>
 #include <memory>
+#include <optional>
 #include <vector>
 
 class QLibrary;
@@ -40,6 +41,10 @@ public:
     void setCredentialStore(const credstore::CredentialStore* store) { store_ = store; }
 
     SecurityModePlugin* pluginFor(SecurityMode mode) const;
+    // Has `plugin` re-read the downstream credentials it copied into `context`'s listeners
+    // (SecurityModePlugin::refreshListeners), where its API version has that call.
+    bool refreshListeners(SecurityModePlugin& plugin, coap_context_t* context,
+                          QString& error) const;
     const QList<PluginReport>& reports() const { return reports_; }
 
     void log(LogLevel level, std::string_view message) override;
@@ -59,6 +64,7 @@ private:
     struct Loaded {
         std::unique_ptr<QLibrary> library;
         std::unique_ptr<SecurityModePlugin> plugin;
+        PluginApiVersion built;
     };
 
     const credstore::CredentialStore* store_ = nullptr;
@@ -68,5 +74,7 @@ private:
 };
 
 QString securityModeName(SecurityMode mode);
+// The inverse of securityModeName, for the four modes the SDK knows.
+std::optional<SecurityMode> securityModeFromName(const QString& name);
 
 }  // namespace lwm2mgw

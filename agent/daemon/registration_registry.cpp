@@ -245,6 +245,16 @@ QList<DownstreamRegistration*> RegistrationRegistry::registrations() const {
     return byId_.values();
 }
 
+bool RegistrationRegistry::deregister(const QString& endpoint) {
+    DownstreamRegistration* registration = byEndpoint(endpoint);
+    if (!registration) {
+        return false;
+    }
+    qCInfo(lcDownstream).noquote() << "de-registered" << endpoint << "(by the gateway)";
+    remove(registration->id, RegistrationEnd::Deregistered);
+    return true;
+}
+
 void RegistrationRegistry::clear() {
     const QList<QString> ids = byId_.keys();
     for (const QString& id : ids) {

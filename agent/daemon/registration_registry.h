@@ -39,6 +39,9 @@ public:
     QList<DownstreamRegistration*> registrations() const;
     int count() const { return static_cast<int>(byId_.size()); }
 
+    // Ends a registration as the sensor's own De-register would, on the gateway's word (the
+    // operator asked, or the sensor's credentials were withdrawn). False if there is none.
+    bool deregister(const QString& endpoint);
     // Ends every registration (gateway shutting down).
     void clear();
 

@@ -19,6 +19,8 @@
 
 #include <ctime>
 #include <memory>
+#include <set>
+#include <string>
 
 namespace {
 
@@ -84,30 +86,30 @@ public:
 
     coap_endpoint_t* openListener(coap_context_t* context, const coap_address_t& address,
                                   std::string& error) override {
-        const std::optional<LocalCredential> own =
-            host_->downstreamLocalCredential(SecurityMode::Certificate);
-        if (!own) {
-            error = "no certificate is configured for the gateway's own X.509 listeners";
+        if (!setUpListeners(context, error)) {
             return nullptr;
         }
-        auto material = std::make_unique<dtls::PkiMaterial>();
-        if (!dtls::loadCertificate(*material, own->publicKeyOrCertificate, own->chain,
-                                   own->privateKey, host_->downstreamTrustAnchors(), error)) {
-            error = "the gateway's X.509 listener credentials are unusable: " + error;
-            return nullptr;
-        }
-        coap_dtls_pki_t setup = dtls::pkiSetup(*material, &X509Plugin::validatePeer, this);
-        const bool set = coap_context_set_pki(context, &setup) != 0;
-        materials_.adopt(context, std::move(material), set);
-        if (!set) {
-            error = "cannot enable X.509 certificates on the listener's CoAP context";
-            return nullptr;
-        }
+        listenerContexts_.insert(context);
         coap_endpoint_t* endpoint = coap_new_endpoint(context, &address, COAP_PROTO_DTLS);
         if (!endpoint) {
             error = "cannot listen for CoAP over DTLS (address in use or not local?)";
         }
         return endpoint;
+    }
+
+    // libcoap copies the PKI set-up of its context into each new session, so setting it again
+    // gives the next handshake the store's current anchors and leaves sessions that are up alone.
+    bool refreshListeners(coap_context_t* context, std::string& error) override {
+        if (!listenerContexts_.contains(context)) {
+            return true;
+        }
+        if (!setUpListeners(context, error)) {
+            return false;
+        }
+        host_->log(LogLevel::Info, "x509: listeners now verify sensors against " +
+                                       std::to_string(host_->downstreamTrustAnchors().size()) +
+                                       " trust anchor(s) from the store");
+        return true;
     }
 
     bool admitPeer(coap_session_t* session, std::string& reason) override {
@@ -208,6 +210,29 @@ public:
     }
 
 private:
+    // The gateway's own certificate and the store's trust anchors, into `context`'s set-up.
+    bool setUpListeners(coap_context_t* context, std::string& error) {
+        const std::optional<LocalCredential> own =
+            host_->downstreamLocalCredential(SecurityMode::Certificate);
+        if (!own) {
+            error = "no certificate is configured for the gateway's own X.509 listeners";
+            return false;
+        }
+        auto material = std::make_unique<dtls::PkiMaterial>();
+        if (!dtls::loadCertificate(*material, own->publicKeyOrCertificate, own->chain,
+                                   own->privateKey, host_->downstreamTrustAnchors(), error)) {
+            error = "the gateway's X.509 listener credentials are unusable: " + error;
+            return false;
+        }
+        coap_dtls_pki_t setup = dtls::pkiSetup(*material, &X509Plugin::validatePeer, this);
+        const bool set = coap_context_set_pki(context, &setup) != 0;
+        materials_.adopt(context, std::move(material), set);
+        if (!set) {
+            error = "cannot enable X.509 certificates on the listener's CoAP context";
+        }
+        return set;
+    }
+
     // libcoap calls this once its own chain checks passed; returning 0 aborts the handshake
     // with an access_denied alert.
     static int validatePeer(const char*, const uint8_t*, size_t, coap_session_t* session,
@@ -271,6 +296,7 @@ private:
 
     PluginHost* host_;
     dtls::ContextMaterials materials_;
+    std::set<coap_context_t*> listenerContexts_;  // compared, never dereferenced
     dtls::ClientSessions<ClientSession> clients_;
     dtls::ClientSessions<VerifiedSensor> verified_;  // sensors between handshake and admission
 };

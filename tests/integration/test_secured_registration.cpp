@@ -4,8 +4,10 @@
 // a sensor may register as, and only what passes reaches the upstream server. Then the daemon as
 // DTLS client of stored coaps:// server accounts, against Debian's coap-server-openssl and -gnutls.
 #include "coap_pdu_util.h"
+#include "ctl_process.h"
 #include "gateway_process.h"
 #include "peer_process.h"
+#include "private_bus.h"
 #include "test_lwm2m_server.h"
 #include "test_pki.h"
 
@@ -29,12 +31,15 @@
 
 using lwm2mgw::peers::TestLwm2mServer;
 using lwm2mgw::testing::GatewayProcess;
+using lwm2mgw::testing::PrivateBus;
+using lwm2mgw::testing::runCtl;
 namespace credstore = lwm2mgw::credstore;
 
 namespace {
 
 const QString kIdentity = QStringLiteral("psk-sensor-identity");
 const QString kKey = QStringLiteral("a-key-of-16bytes");
+const QString kRevocableIdentity = QStringLiteral("revocable-identity");
 const QString kUpstreamIdentity = QStringLiteral("upstream-gw-identity");
 const QString kUpstreamKey = QStringLiteral("upstream-key-16b");
 
@@ -203,6 +208,7 @@ private slots:
     void closesTheSessionAfter403_data();
     void closesTheSessionAfter403();
     void refusesUnknownIdentity();
+    void removedPskEndsTheSessionAndTheRegistration();
     void refusesWrongKey();
     // X.509
     void x509RegistersAsItsCommonName_data();
@@ -211,6 +217,7 @@ private slots:
     void x509RefusesAnotherEndpointName();
     void x509RefusesUntrustedCa_data();
     void x509RefusesUntrustedCa();
+    void x509TrustAnchorChangesNeedNoRestart();
     // RPK
     void rpkRegistersWithTheBoundEndpoint();
     void rpkRefusesAnotherEndpointName();
@@ -255,6 +262,7 @@ private:
     QTemporaryDir directory_;
     std::unique_ptr<TestPki> pki_;
     TestLwm2mServer server_;
+    PrivateBus bus_;  // for lwm2m-gatewayctl, as an operator changes credentials
     GatewayProcess gateway_;
     quint16 pskPort_ = 0;
     quint16 rpkPort_ = 0;
@@ -288,6 +296,9 @@ void TestSecuredRegistration::initTestCase() {
         auto added = store->addPsk("psk-sensor", kIdentity.toStdString(),
                                    credstore::Secret(kKey.toStdString()));
         QVERIFY2(added, added ? "" : added.error().message.c_str());
+        added = store->addPsk("revocable-sensor", kRevocableIdentity.toStdString(),
+                              credstore::Secret(kKey.toStdString()));
+        QVERIFY2(added, added ? "" : added.error().message.c_str());
         added = store->addRpk("rpk-sensor", bytes(pki_->publicKeyDer("rpk-sensor")));
         QVERIFY2(added, added ? "" : added.error().message.c_str());
         // A CA for any endpoint: the endpoint name then comes from the sensor's Subject CN.
@@ -296,6 +307,8 @@ void TestSecuredRegistration::initTestCase() {
         QVERIFY2(added, added ? "" : added.error().message.c_str());
     }
     QVERIFY(server_.listen());
+    const QString busError = bus_.start(PrivateBus::Kind::Open);
+    QVERIFY2(busError.isEmpty(), qPrintable(busError));
     pskPort_ = lwm2mgw::testing::freeUdpPort();
     rpkPort_ = lwm2mgw::testing::freeUdpPort();
     x509Port_ = lwm2mgw::testing::freeUdpPort();
@@ -314,7 +327,8 @@ void TestSecuredRegistration::initTestCase() {
                   {QStringLiteral("downstream/certificate_key"), own + "cert-key.der"},
                   {QStringLiteral("upstream/servers"),
                    QStringLiteral("coap://127.0.0.1:%1").arg(server_.port())}},
-                 {QStringLiteral("--store"), QString::fromStdString(storePath)}),
+                 {QStringLiteral("--store"), QString::fromStdString(storePath),
+                  QStringLiteral("--address"), bus_.address()}),
              qPrintable(gateway_.log()));
     const QList<std::pair<quint16, QString>> listeners{
         {pskPort_, "psk"}, {rpkPort_, "rpk"}, {x509Port_, "x509"}};
@@ -430,6 +444,30 @@ void TestSecuredRegistration::closesTheSessionAfter403() {
     count(mode, 1, 0, 1);
 }
 
+void TestSecuredRegistration::removedPskEndsTheSessionAndTheRegistration() {
+    // Sessions are kept across sleep cycles, so waiting for the next handshake is not enough.
+    WatchedSession sensor;
+    QVERIFY(sensor.openPsk(pskPort_, kRevocableIdentity, kKey));
+    QCOMPARE(sensor.registerWith(QStringLiteral("ep=revocable-sensor")), QStringLiteral("2.01"));
+    QTRY_VERIFY_WITH_TIMEOUT(server_.client(QStringLiteral("revocable-sensor")).has_value(), 10000);
+    count("psk", 1, 0, 0);
+    // Another sensor's credential going leaves this one alone.
+    const QStringList bus{QStringLiteral("--address"), bus_.address()};
+    QCOMPARE(runCtl(bus + QStringList{"credentials", "remove", "psk", "never-added"}).exitCode, 4);
+    const auto removed =
+        runCtl(bus + QStringList{"credentials", "remove", "psk", kRevocableIdentity});
+    QVERIFY2(removed.exitCode == 0, qPrintable(removed.err));
+    QVERIFY2(sensor.waitClosed(5000), qPrintable(gateway_.logTail(10)));
+    QTRY_VERIFY_WITH_TIMEOUT(!server_.client(QStringLiteral("revocable-sensor")).has_value(),
+                             10000);
+    QVERIFY(gateway_.log().contains(
+        QStringLiteral("credentials of revocable-sensor withdrawn (PSK identity '%1' is no longer "
+                       "provisioned)")
+            .arg(kRevocableIdentity)));
+    // Sensors whose credentials stay keep their registrations.
+    QVERIFY(server_.client(QStringLiteral("psk-sensor")).has_value());
+}
+
 void TestSecuredRegistration::refusesUnknownIdentity() {
     const int before = server_.counters().registers;
     const QString output =
@@ -509,6 +547,42 @@ void TestSecuredRegistration::x509RefusesUntrustedCa() {
              qPrintable(output));
     expectNothingUpstream(before, QStringLiteral("x509-stranger"));
     QVERIFY(!gateway_.log().contains(QStringLiteral("not 'x509-stranger'")));
+    count("x509", 0, 1, 0);
+}
+
+void TestSecuredRegistration::x509TrustAnchorChangesNeedNoRestart() {
+    // libcoap verifies the chain against the anchors of the listener's set-up, so an anchor an
+    // operator adds must reach that set-up, not only the store.
+    const QString rootFile = directory_.filePath(QStringLiteral("other-root.der"));
+    QVERIFY(writeFile(rootFile, pki_->certificateDer("other-root")));
+    const QStringList bus{QStringLiteral("--address"), bus_.address()};
+    const auto added =
+        runCtl(bus + QStringList{"credentials", "add", "x509", "other-root", rootFile});
+    QVERIFY2(added.exitCode == 0, qPrintable(added.err));
+    QVERIFY2(gateway_.waitForLog(QStringLiteral("against 2 trust anchor(s)")),
+             qPrintable(gateway_.logTail(10)));
+    // The stranger's certificate (CN sensor-1) comes from other-root.
+    WatchedSession sensor;
+    QVERIFY(sensor.openPki(x509Port_, pki_->pem("stranger"), pki_->key("stranger"), false));
+    QCOMPARE(sensor.registerWith(QStringLiteral("ep=sensor-1")), QStringLiteral("2.01"));
+    QTRY_VERIFY_WITH_TIMEOUT(server_.client(QStringLiteral("sensor-1")).has_value(), 10000);
+    count("x509", 1, 0, 0);
+
+    // Withdrawn: the session that is up ends, and the sensor is de-registered upstream.
+    const qsizetype unknownBefore = gateway_.log().count(QStringLiteral("CA is unknown"));
+    const auto removed = runCtl(bus + QStringList{"credentials", "remove", "x509", "other-root"});
+    QVERIFY2(removed.exitCode == 0, qPrintable(removed.err));
+    QVERIFY2(gateway_.waitForLog(QStringLiteral("against 1 trust anchor(s)")),
+             qPrintable(gateway_.logTail(10)));
+    QVERIFY2(sensor.waitClosed(5000), qPrintable(gateway_.logTail(10)));
+    QTRY_VERIFY_WITH_TIMEOUT(!server_.client(QStringLiteral("sensor-1")).has_value(), 10000);
+    QVERIFY(gateway_.log().contains(QStringLiteral("credentials of sensor-1 withdrawn")));
+    // Refused in the handshake again, as before the anchor was added (not only at admission).
+    const QString output = x509Client(QStringLiteral("coap-client-gnutls"),
+                                      QStringLiteral("stranger"), QStringLiteral("ep=sensor-1"));
+    QVERIFY2(!output.contains(QStringLiteral("c:2.01")) && !output.contains("c:4.03"),
+             qPrintable(output));
+    QTRY_COMPARE(gateway_.log().count(QStringLiteral("CA is unknown")), unknownBefore + 1);
     count("x509", 0, 1, 0);
 }
 

@@ -26,7 +26,7 @@
 #include <vector>
 
 #define LWM2MGW_PLUGIN_API_MAJOR 1
-#define LWM2MGW_PLUGIN_API_MINOR 1
+#define LWM2MGW_PLUGIN_API_MINOR 2
 
 namespace lwm2mgw {
 
@@ -120,6 +120,18 @@ public:
     virtual coap_session_t* openClientSession(coap_context_t* context, const coap_address_t& server,
                                               const SecurityInstance& security,
                                               std::string& error) = 0;
+
+    // Server role, since API 1.2 (the agent calls it only on plugins built against 1.2 or later).
+    // The store's downstream credentials changed while `context`'s listeners were open. A plugin
+    // that copied any of them into the context's set-up in openListener (X.509 trust anchors, in
+    // libcoap's PKI set-up) copies them again here, so the next handshake sees the change;
+    // sessions already up are left alone. On failure it returns false with `error` set and keeps
+    // the previous set-up.
+    virtual bool refreshListeners(coap_context_t* context, std::string& error) {
+        (void)context;
+        (void)error;
+        return true;
+    }
 };
 
 struct PluginApiVersion {
