@@ -124,6 +124,16 @@ setpriv --reuid=nobody --regid=nogroup --clear-groups lwm2m-gatewayctl --address
 rc=$?
 set -e
 [ "$rc" -eq 5 ] || fail "nobody's deregister gave exit $rc, not 5"
+# systemctl reload runs the unit's ExecReload with $MAINPID: the same command, on this daemon.
+reload_command="$(sed -n 's/^ExecReload=//p' /lib/systemd/system/lwm2m-gateway.service)"
+[ -n "$reload_command" ] || fail "the unit has no ExecReload"
+${reload_command//\$MAINPID/$gateway_pid}
+for _ in $(seq 50); do grep -q "reload: " "$work/gateway.log" && break; sleep 0.1; done
+grep -q "reload: " "$work/gateway.log" || { tail -5 "$work/gateway.log"; fail "ExecReload did not reload"; }
+kill -0 "$gateway_pid" || fail "the daemon did not survive ExecReload"
+ctl --json endpoint installed-sensor | grep -q '"state": "registered"' \
+    || fail "ExecReload dropped the sensor's registration"
+! grep -q "de-registered installed-sensor" "$work/gateway.log" || fail "ExecReload de-registered the sensor"
 ctl deregister installed-sensor || fail "root's deregister"
 kill -TERM "$gateway_pid"
 wait "$gateway_pid" || fail "daemon did not stop cleanly"
