@@ -134,6 +134,7 @@ kill -0 "$gateway_pid" || fail "the daemon did not survive ExecReload"
 ctl --json endpoint installed-sensor | grep -q '"state": "registered"' \
     || fail "ExecReload dropped the sensor's registration"
 ! grep -q "de-registered installed-sensor" "$work/gateway.log" || fail "ExecReload de-registered the sensor"
+echo "ExecReload ($reload_command) reloaded; installed-sensor stayed registered"
 ctl deregister installed-sensor || fail "root's deregister"
 kill -TERM "$gateway_pid"
 wait "$gateway_pid" || fail "daemon did not stop cleanly"
