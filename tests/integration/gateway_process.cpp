@@ -14,21 +14,6 @@
 
 namespace lwm2mgw::testing {
 
-quint16 freeUdpPort() {
-    const int fd = ::socket(AF_INET, SOCK_DGRAM, 0);
-    sockaddr_in address{};
-    address.sin_family = AF_INET;
-    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    socklen_t length = sizeof address;
-    quint16 port = 0;
-    if (::bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof address) == 0 &&
-        ::getsockname(fd, reinterpret_cast<sockaddr*>(&address), &length) == 0) {
-        port = ntohs(address.sin_port);
-    }
-    ::close(fd);
-    return port;
-}
-
 qint64 GatewayProcess::cpuTicks() const {
     QFile stat(QStringLiteral("/proc/%1/stat").arg(process_.processId()));
     if (!stat.open(QIODevice::ReadOnly)) {

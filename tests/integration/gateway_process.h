@@ -1,5 +1,7 @@
 #pragma once
 
+#include "free_udp_port.h"
+
 #include <QMap>
 #include <QProcess>
 #include <QString>
@@ -7,9 +9,6 @@
 #include <QTemporaryDir>
 
 namespace lwm2mgw::testing {
-
-// A free UDP port on 127.0.0.1 (bound and released; good enough on a test machine).
-quint16 freeUdpPort();
 
 // The real lwm2m-gatewayd binary, run as a child process with a configuration file of the test's
 // choosing. Its log (stderr) is kept so a test can wait for and assert on lines.

@@ -171,7 +171,7 @@ void TestBootstrap::bootstrapsAndRegisters() {
 
 void TestBootstrap::bootstrappedPskAccountRegistersOverDtls() {
     // Debian's coap-server-openssl as the LwM2M server the bootstrap names: DTLS-PSK on port + 1.
-    const quint16 port = lwm2mgw::testing::freeUdpPort();
+    const quint16 port = lwm2mgw::testing::freeUdpPortPair();
     const QByteArray key = "bootstrapped-key";
     const QByteArray identity = "bootstrapped-gw";
     PeerProcess server(QStringLiteral("coap-server-openssl"),

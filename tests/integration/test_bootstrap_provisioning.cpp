@@ -120,7 +120,7 @@ bool TestBootstrapProvisioning::startGateway(GatewayProcess& gateway,
 }
 
 void TestBootstrapProvisioning::securedUpstreamFromProvisioning() {
-    const quint16 port = lwm2mgw::testing::freeUdpPort();
+    const quint16 port = lwm2mgw::testing::freeUdpPortPair();
     PskServer server(port);
     const QString uri = QStringLiteral("coaps://127.0.0.1:%1").arg(port + 1);
     QVERIFY(!writeProvisioning({pskAccount(0, uri, false)}, {serverInstance()}).isEmpty());
@@ -141,7 +141,7 @@ void TestBootstrapProvisioning::securedUpstreamFromProvisioning() {
 }
 
 void TestBootstrapProvisioning::securedBootstrapFromProvisioning() {
-    const quint16 port = lwm2mgw::testing::freeUdpPort();
+    const quint16 port = lwm2mgw::testing::freeUdpPortPair();
     PskServer server(port);
     const QString uri = QStringLiteral("coaps://127.0.0.1:%1").arg(port + 1);
     QVERIFY(!writeProvisioning({pskAccount(0, uri, true)}, {}).isEmpty());

@@ -662,7 +662,7 @@ bool TestSecuredRegistration::startUpstreamGateway(GatewayProcess& gateway,
 void TestSecuredRegistration::upstreamPskRegisters() {
     // coap-server listens for DTLS on the port after -p; it has no /rd, so it answers 4.04: what
     // counts is that the handshake with the stored identity and key worked and Register arrived.
-    const quint16 port = lwm2mgw::testing::freeUdpPort();
+    const quint16 port = lwm2mgw::testing::freeUdpPortPair();
     PeerProcess server(
         QStringLiteral("coap-server-openssl"),
         {"-A", "127.0.0.1", "-p", QString::number(port), "-k", kUpstreamKey, "-v", "7"});
@@ -713,7 +713,7 @@ void TestSecuredRegistration::upstreamX509_data() {
 void TestSecuredRegistration::upstreamX509() {
     QFETCH(QString, serverCertificate);
     QFETCH(bool, accepted);
-    const quint16 port = lwm2mgw::testing::freeUdpPort();
+    const quint16 port = lwm2mgw::testing::freeUdpPortPair();
     PeerProcess server(
         QStringLiteral("coap-server-openssl"),
         {"-A", "127.0.0.1", "-p", QString::number(port), "-c", pki_->pem(serverCertificate), "-j",
@@ -744,7 +744,7 @@ void TestSecuredRegistration::upstreamRpk_data() {
 void TestSecuredRegistration::upstreamRpk() {
     QFETCH(QString, pinnedKey);
     QFETCH(bool, accepted);
-    const quint16 port = lwm2mgw::testing::freeUdpPort();
+    const quint16 port = lwm2mgw::testing::freeUdpPortPair();
     // libcoap's OpenSSL backend has no raw public keys.
     PeerProcess server(
         QStringLiteral("coap-server-gnutls"),

@@ -236,18 +236,6 @@ bool Peer::finish(int milliseconds) {
     return process_.state() == QProcess::NotRunning;
 }
 
-quint16 freeUdpPort() {
-    const int fd = socket(AF_INET, SOCK_DGRAM, 0);
-    sockaddr_in address{};
-    address.sin_family = AF_INET;
-    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    socklen_t length = sizeof(address);
-    bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof(address));
-    getsockname(fd, reinterpret_cast<sockaddr*>(&address), &length);
-    close(fd);
-    return ntohs(address.sin_port);
-}
-
 QByteArray whoamiRequest() {
     static quint16 mid = 0x1000;
     ++mid;

@@ -3,6 +3,7 @@
 #pragma once
 
 #include "coap_event_loop.h"
+#include "free_udp_port.h"
 
 #include <lwm2m-gateway/security_mode_plugin.h>
 
@@ -80,6 +81,7 @@ private:
     QString output_;
 };
 
-quint16 freeUdpPort();
+using lwm2mgw::testing::freeUdpPort;
+using lwm2mgw::testing::freeUdpPortPair;
 // CON GET /whoami with a one-byte payload ending in a newline (for line-buffered peers).
 QByteArray whoamiRequest();

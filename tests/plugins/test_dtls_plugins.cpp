@@ -502,7 +502,7 @@ void DtlsPluginsTest::expectClientOutcome(coap_session_t* session, const QString
 }
 
 void DtlsPluginsTest::pskClientAgainstCoapServer() {
-    const quint16 port = freeUdpPort();
+    const quint16 port = freeUdpPortPair();
     Peer server("coap-server-openssl",
                 {"-A", "127.0.0.1", "-p", QString::number(port), "-k", kPskKey, "-h", "hint"});
     QTest::qWait(300);  // coap-server has no readiness signal; DTLS retransmits cover the rest
@@ -561,7 +561,7 @@ void DtlsPluginsTest::pskClientRefusesSha1Server() {
 }
 
 void DtlsPluginsTest::rpkClientAgainstCoapServer() {
-    const quint16 port = freeUdpPort();
+    const quint16 port = freeUdpPortPair();
     Peer server("coap-server-gnutls",
                 {"-A", "127.0.0.1", "-p", QString::number(port), "-M", pki_->key("rpk-server")});
     QTest::qWait(300);
@@ -620,7 +620,7 @@ void DtlsPluginsTest::rpkClientRefusesUnpinnedServer() {
 }
 
 void DtlsPluginsTest::x509ClientAgainstCoapServer() {
-    const quint16 port = freeUdpPort();
+    const quint16 port = freeUdpPortPair();
     Peer server("coap-server-openssl",
                 {"-A", "127.0.0.1", "-p", QString::number(port), "-c", pki_->pem("srv-good"), "-j",
                  pki_->key("srv-good"), "-C", pki_->pem("root")});
