@@ -23,6 +23,7 @@ int severity(UpstreamState state) {
         case UpstreamState::Registered:
         case UpstreamState::Updating:
             return 0;
+        case UpstreamState::Waiting:
         case UpstreamState::Registering:
         case UpstreamState::Deregistering:
         case UpstreamState::Deregistered:

@@ -2,6 +2,7 @@
 
 #include "bootstrap_coordinator.h"
 #include "downstream_server.h"
+#include "registration_order.h"
 #include "registration_registry.h"
 #include "request_relay.h"
 #include "stored_server_accounts.h"
@@ -228,14 +229,17 @@ UpstreamRegistrationParams Gateway::ownRegistrationParams() const {
 
 void Gateway::startUpstream(const QString& localEndpoint, const UpstreamRegistrationParams& params,
                             UpstreamRequestSink* sink) {
+    QList<UpstreamRegistration*> created;
     for (const ServerAccount& account : accounts_->accountsFor(localEndpoint)) {
-        startRegistration(localEndpoint, account, params, sink);
+        created.append(createRegistration(localEndpoint, account, params, sink));
     }
+    startInRegistrationOrder(created);
 }
 
-void Gateway::startRegistration(const QString& localEndpoint, const ServerAccount& account,
-                                const UpstreamRegistrationParams& params,
-                                UpstreamRequestSink* sink) {
+UpstreamRegistration* Gateway::createRegistration(const QString& localEndpoint,
+                                                  const ServerAccount& account,
+                                                  const UpstreamRegistrationParams& params,
+                                                  UpstreamRequestSink* sink) {
     UpstreamRegistrationParams effective = params;
     if (localEndpoint == config_.endpointName && account.lifetimeSeconds > 0) {
         // The gateway registers with the Lifetime its Server instance gives (/1/x/1).
@@ -260,7 +264,7 @@ void Gateway::startRegistration(const QString& localEndpoint, const ServerAccoun
             });
     upstreamByEndpoint_.insert(localEndpoint, registration);
     emit upstreamStarted(registration);
-    registration->start();
+    return registration;
 }
 
 QList<UpstreamRegistration*> Gateway::upstreamRegistrations(const QString& endpoint) const {
@@ -432,9 +436,11 @@ void Gateway::reconcileUpstream(const QString& endpoint) {
         own ? ownRegistrationParams() : paramsFor(*sensor, config_.upstreamEndpointPrefix);
     UpstreamRequestSink* sink = own ? static_cast<UpstreamRequestSink*>(&deviceObject_)
                                     : static_cast<UpstreamRequestSink*>(relay_.get());
+    QList<UpstreamRegistration*> created;
     for (const ServerAccount& account : missing) {
-        startRegistration(endpoint, account, params, sink);
+        created.append(createRegistration(endpoint, account, params, sink));
     }
+    startInRegistrationOrder(created);
 }
 
 void Gateway::finishUpstream(UpstreamRegistration* registration) {

@@ -92,8 +92,11 @@ private:
     void onSensorEnding(DownstreamRegistration* registration, RegistrationEnd end);
     void startUpstream(const QString& localEndpoint,
                        const struct UpstreamRegistrationParams& params, UpstreamRequestSink* sink);
-    void startRegistration(const QString& localEndpoint, const ServerAccount& account,
-                           const UpstreamRegistrationParams& params, UpstreamRequestSink* sink);
+    // Not started yet: startInRegistrationOrder() starts it.
+    UpstreamRegistration* createRegistration(const QString& localEndpoint,
+                                             const ServerAccount& account,
+                                             const UpstreamRegistrationParams& params,
+                                             UpstreamRequestSink* sink);
     void reconcileUpstream(const QString& endpoint);
     void finishUpstream(UpstreamRegistration* registration);
     void checkStopped();

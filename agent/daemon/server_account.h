@@ -7,6 +7,7 @@
 
 #include <QList>
 #include <QString>
+#include <optional>
 
 namespace lwm2mgw {
 
@@ -28,6 +29,11 @@ struct ServerAccount {
     // /1/x/16 Bootstrap on Registration Failure (LwM2M 1.1 default true when absent). A
     // configured account has no Server instance and never asks for a bootstrap.
     bool bootstrapOnRegistrationFailure = false;
+    // /1/x/13-15, LwM2M 1.1: registrations with a Registration Priority Order start one after
+    // another in increasing order (registration_order.h); a configured account has none.
+    std::optional<quint32> registrationPriorityOrder;
+    int initialRegistrationDelaySeconds = 0;
+    bool registrationFailureBlock = false;
 };
 
 // Whether two listings name the same server the same way (store row, URI, mode, public

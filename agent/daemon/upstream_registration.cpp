@@ -57,6 +57,8 @@ int updateDelayMs(int lifetimeSeconds) {
 
 QString upstreamStateText(UpstreamState state) {
     switch (state) {
+        case UpstreamState::Waiting:
+            return QStringLiteral("waiting");
         case UpstreamState::Registering:
             return QStringLiteral("registering");
         case UpstreamState::Registered:
@@ -89,7 +91,14 @@ UpstreamRegistration::~UpstreamRegistration() {
 }
 
 void UpstreamRegistration::start() {
+    started_ = true;
     attemptRegister();
+}
+
+void UpstreamRegistration::block(const QString& reason) {
+    qCWarning(lcUpstream).noquote() << params_.endpoint << "at" << account_.uri.toString() << reason;
+    lastError_ = reason;
+    setState(UpstreamState::Failed);
 }
 
 void UpstreamRegistration::openSession() {
@@ -259,6 +268,9 @@ void UpstreamRegistration::update(const UpstreamRegistrationParams& params,
         params.binding != params_.binding || params.queueMode != params_.queueMode;
     const bool versionChanged = params.lwm2mVersion != params_.lwm2mVersion;
     params_ = params;
+    if (!started_) {
+        return;  // Its first Register, when its turn comes, carries them.
+    }
     if (versionChanged) {
         attemptRegister();  // The version is fixed for a registration's life.
         return;
@@ -277,6 +289,7 @@ void UpstreamRegistration::update(const UpstreamRegistrationParams& params,
             sequencesFailed_ = 0;
             attemptRegister();
             break;
+        case UpstreamState::Waiting:
         case UpstreamState::Registering:
         case UpstreamState::RetryWait:
         case UpstreamState::Deregistering:
@@ -288,6 +301,9 @@ void UpstreamRegistration::update(const UpstreamRegistrationParams& params,
 }
 
 void UpstreamRegistration::triggerUpdate() {
+    if (!started_) {
+        return;  // Waiting or blocked: the Registration Priority Order decides when it starts.
+    }
     if (state_ == UpstreamState::Registered) {
         sendUpdate(false);
     } else if (state_ == UpstreamState::Updating) {

@@ -29,6 +29,7 @@ struct UpstreamRegistrationParams {
 };
 
 enum class UpstreamState {
+    Waiting,  // not started: its turn in the Registration Priority Order has not come
     Registering,
     Registered,
     Updating,
@@ -73,6 +74,10 @@ public:
     ~UpstreamRegistration() override;
 
     void start();
+    bool started() const { return started_; }
+    // Never started because a registration before it in the Registration Priority Order failed
+    // and has Registration Failure Block set (/1/x/15): Failed, with `reason`.
+    void block(const QString& reason);
     // The endpoint's own parameters changed (a sensor's Update): tell the server.
     void update(const UpstreamRegistrationParams& params, bool objectLinksChanged);
     // An Update now with what the server already has (operator's request, or the lifetime timer).
@@ -125,7 +130,8 @@ private:
     UpstreamRegistrationParams params_;
     UpstreamRequestSink* sink_;
     coap_session_t* session_ = nullptr;
-    UpstreamState state_ = UpstreamState::Registering;
+    UpstreamState state_ = UpstreamState::Waiting;
+    bool started_ = false;
     QString location_;
     QString lastError_;
     QDateTime nextAttemptAt_;

@@ -155,8 +155,8 @@ void TestUpstreamRegistration::retriesWithDoublingTimerThenFails() {
                     attempts << clock.elapsed();
                 }
             });
+    QCOMPARE(registration->state(), UpstreamState::Waiting);  // until started
     registration->start();
-    attempts.prepend(0);
     QTRY_COMPARE_WITH_TIMEOUT(registration->state(), UpstreamState::Failed, 10000);
     QCOMPARE(server_->counters().refusedRegisters, 3);
     QCOMPARE(attempts.size(), 3);
