@@ -155,6 +155,7 @@ void GatewayService::AddCredential(const QVariantMap& credential) {
     }
     credstore::CredentialStore* store = gateway_.credentialStore();
     QString what;
+    std::string anchorLabel;  // x509: what to take back if the listeners refuse it
     credstore::Result<void> added;
     if (*mode == QLatin1String("psk")) {
         const auto endpoint = reader.string(QStringLiteral("endpoint"), true);
@@ -213,7 +214,8 @@ void GatewayService::AddCredential(const QVariantMap& credential) {
         if (!(store = storeOrFail())) {
             return;
         }
-        credstore::TrustAnchor anchor{label->toStdString(), stdString(*der), std::nullopt};
+        anchorLabel = label->toStdString();
+        credstore::TrustAnchor anchor{anchorLabel, stdString(*der), std::nullopt};
         if (endpoint && !endpoint->isEmpty()) {
             anchor.endpoint = endpoint->toStdString();
         }
@@ -229,7 +231,22 @@ void GatewayService::AddCredential(const QVariantMap& credential) {
         return;
     }
     qCInfo(lcDbus).noquote() << "added" << what << "at the request of" << message().service();
-    gateway_.downstreamCredentialsChanged(securityModeFromName(*mode));
+    const QStringList problems = gateway_.downstreamCredentialsChanged(
+        securityModeFromName(*mode), Gateway::CredentialChange::Added);
+    if (!problems.isEmpty()) {
+        // A refused call changes nothing: the anchor the listeners could not take goes again.
+        if (!anchorLabel.empty()) {
+            if (auto undone = store->removeTrustAnchor(anchorLabel); !undone) {
+                failStore(undone.error(), QStringLiteral("the %1 is stored, but the listeners "
+                                                         "could not take it (%2) and it could "
+                                                         "not be removed again")
+                                              .arg(what, problems.join(QStringLiteral("; "))));
+                return;
+            }
+        }
+        fail(error::kFailed, QStringLiteral("the %1 was not added: %2")
+                                 .arg(what, problems.join(QStringLiteral("; "))));
+    }
 }
 
 void GatewayService::RemoveCredential(const QString& mode, const QString& id) {
@@ -288,7 +305,10 @@ void GatewayService::RemoveCredential(const QString& mode, const QString& id) {
         return;
     }
     qCInfo(lcDbus).noquote() << "removed" << what << "at the request of" << message().service();
-    gateway_.downstreamCredentialsChanged(securityModeFromName(mode));
+    // Refusals at admission read the store, so a listener that kept the old set-up admits no
+    // one the store no longer knows: the removal took effect either way.
+    gateway_.downstreamCredentialsChanged(securityModeFromName(mode),
+                                          Gateway::CredentialChange::MayWithdraw);
 }
 
 }  // namespace lwm2mgw::dbus

@@ -18,7 +18,8 @@ namespace {
 // Per-session state hung on libcoap's server session.
 struct DownstreamSessionState {
     bool admitted = false;
-    bool counted = false;  // its refusal is in the counters already
+    bool counted = false;     // its refusal is in the counters already
+    quint64 credentials = 0;  // the server's credential generation it was admitted under
 };
 
 DownstreamServer* serverOf(coap_session_t* session) {
@@ -127,20 +128,31 @@ QString DownstreamServer::listen(const QString& uri) {
     return {};
 }
 
-bool DownstreamServer::admit(coap_session_t* session) {
+bool DownstreamServer::admit(coap_session_t* session, QString* why) {
     DownstreamSessionState* state = stateOf(session);
-    if (!state->admitted) {
-        std::string reason;
-        if (!plugin_.admitPeer(session, reason)) {
-            qCWarning(lcDownstream).noquote()
-                << "refused peer" << addressText(coap_session_get_addr_remote(session)) << ":"
-                << QString::fromStdString(reason);
-            if (!state->counted) {
-                state->counted = true;
-                ++counters_.refusedByPolicy;
-            }
-            return false;
+    if (state->admitted && state->credentials == credentialGeneration_) {
+        return true;
+    }
+    // First request, or the first since the store's credentials changed: a session admitted
+    // under a credential withdrawn since must not go on, registered or not.
+    std::string reason;
+    if (!plugin_.admitPeer(session, reason)) {
+        qCWarning(lcDownstream).noquote()
+            << (state->admitted ? "no longer admits peer" : "refused peer")
+            << addressText(coap_session_get_addr_remote(session)) << ":"
+            << QString::fromStdString(reason);
+        state->admitted = false;
+        if (why) {
+            *why = QString::fromStdString(reason);
         }
+        if (!state->counted) {
+            state->counted = true;
+            ++counters_.refusedByPolicy;
+        }
+        return false;
+    }
+    state->credentials = credentialGeneration_;
+    if (!state->admitted) {
         state->admitted = true;
         ++counters_.admitted;
         // Give up on a silent sensor about when the relay answers 5.04, so that a request the

@@ -56,10 +56,13 @@ public:
 
     // Sends close_notify and drops the DTLS state, once libcoap is out of its callback.
     void closeLater(coap_session_t* session);
+    // Has the plugin admit `session` before its first request, and again before the first one
+    // after credentialsChanged(). False (and why) when it is refused.
+    bool admit(coap_session_t* session, QString* why = nullptr);
+    // The store's downstream credentials changed: every session is admitted again.
+    void credentialsChanged() { ++credentialGeneration_; }
 
 private:
-    bool admit(coap_session_t* session);
-
     SecurityModePlugin& plugin_;
     RegistrationRegistry& registry_;
     RequestRelay& relay_;
@@ -67,6 +70,7 @@ private:
     CoapEventLoop* loop_ = nullptr;
     QStringList listeners_;
     DownstreamSessionCounters counters_;
+    quint64 credentialGeneration_ = 0;
 };
 
 }  // namespace lwm2mgw

@@ -337,7 +337,9 @@ void Gateway::onSensorEnding(DownstreamRegistration* registration, RegistrationE
     }
 }
 
-void Gateway::downstreamCredentialsChanged(std::optional<SecurityMode> mode) {
+QStringList Gateway::downstreamCredentialsChanged(std::optional<SecurityMode> mode,
+                                                  CredentialChange change) {
+    QStringList outcome;
     for (DownstreamServer* server : downstream_) {
         if (server->listeners().isEmpty() || (mode && server->plugin().mode() != *mode)) {
             continue;
@@ -345,17 +347,22 @@ void Gateway::downstreamCredentialsChanged(std::optional<SecurityMode> mode) {
         QString error;
         if (!plugins_.refreshListeners(server->plugin(), server->loop()->context(), error)) {
             // Admission still reads the store, so a removed credential admits nobody.
-            qCWarning(lcGateway).noquote()
-                << "the" << server->listeners().join(QStringLiteral(", "))
-                << "listeners keep their previous credentials:" << error;
+            outcome << QStringLiteral(
+                           "the %1 listeners keep their previous credentials until a restart: %2")
+                           .arg(server->listeners().join(QStringLiteral(", ")), error);
+            qCWarning(lcGateway).noquote() << outcome.last();
+        }
+        if (change == CredentialChange::MayWithdraw) {
+            server->credentialsChanged();
         }
     }
-    if (!registry_) {
-        return;
+    if (change == CredentialChange::Added || !registry_) {
+        return outcome;
     }
+    // Sessions that carry requests are admitted again at their next one; registered sensors
+    // that stay silent (asleep, for days perhaps) are checked now.
     struct Withdrawn {
         QString endpoint;
-        QString reason;
         coap_session_t* session;
         DownstreamServer* server;
     };
@@ -375,25 +382,30 @@ void Gateway::downstreamCredentialsChanged(std::optional<SecurityMode> mode) {
                 server = each;
             }
         }
-        std::string reason;
-        if (plugin->admitPeer(session, reason)) {
+        if (!server) {
+            continue;
+        }
+        QString reason;
+        if (server->admit(session, &reason)) {
             const std::optional<std::string> bound = plugin->boundEndpoint(session);
             if (!bound || *bound == registration->endpoint.toStdString()) {
                 continue;
             }
-            reason = "its credentials are now bound to endpoint '" + *bound + "'";
+            reason = QStringLiteral("its credentials are now bound to endpoint '%1'")
+                         .arg(QString::fromStdString(*bound));
         }
-        withdrawn.append({registration->endpoint, QString::fromStdString(reason), session, server});
+        withdrawn.append({registration->endpoint, session, server});
+        outcome << QStringLiteral(
+                       "credentials of %1 withdrawn (%2): its session is closed and "
+                       "it is de-registered")
+                       .arg(registration->endpoint, reason);
+        qCWarning(lcGateway).noquote() << outcome.last();
     }
     for (const Withdrawn& each : withdrawn) {
-        qCWarning(lcGateway).noquote()
-            << "credentials of" << each.endpoint << "withdrawn (" + each.reason + "):"
-            << "its session is closed and it is de-registered";
-        if (each.server) {
-            each.server->closeLater(each.session);
-        }
+        each.server->closeLater(each.session);
         registry_->deregister(each.endpoint);
     }
+    return outcome;
 }
 
 void Gateway::serverAccountsChanged(const QString& endpoint) {
@@ -634,7 +646,8 @@ void Gateway::onRegistrationFailed(UpstreamRegistration* registration) {
         if (each->state() != UpstreamState::Failed) {
             return;
         }
-        wanted = wanted || each->account().bootstrapOnRegistrationFailure;
+        // One blocked by the Registration Priority Order never tried: its /1/x/16 says nothing.
+        wanted = wanted || (each->started() && each->account().bootstrapOnRegistrationFailure);
     }
     if (!wanted) {
         return;

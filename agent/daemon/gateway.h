@@ -60,10 +60,14 @@ public:
     void serverAccountsChanged(const QString& endpoint);
     // The downstream credentials of `mode` (every mode: nullopt) changed in the store (control
     // interface, reload): plugins that copied some into their listeners' set-up (X.509 trust
-    // anchors) copy them again, so the next handshake uses them. Every registered sensor of
-    // that mode is admitted again: one whose credential was withdrawn loses its session and is
-    // de-registered, rather than be served until its session ends, days later perhaps.
-    void downstreamCredentialsChanged(std::optional<SecurityMode> mode = std::nullopt);
+    // anchors) copy them again, so the next handshake uses them. When one may have been
+    // withdrawn, every session of that mode is admitted again before its next request, and a
+    // registered sensor whose credential is gone loses its session and is de-registered now,
+    // rather than be served until its session ends, days later perhaps. Returns, in words,
+    // what failed and whom it de-registered.
+    enum class CredentialChange { Added, MayWithdraw };
+    QStringList downstreamCredentialsChanged(std::optional<SecurityMode> mode,
+                                             CredentialChange change);
     // Starts a client-initiated bootstrap of `endpoint` (the gateway's own, or a registered
     // sensor's) now. Returns why it cannot start (no bootstrap account, no store), empty when
     // started or already running; the outcome comes as bootstrapFinished / bootstrapFailed.

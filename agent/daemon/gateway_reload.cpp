@@ -156,7 +156,7 @@ QString Gateway::reload(QStringList& changes) {
     reloadUpstream(*fresh, changes);
     reloadPlugins(changes);
     // The store may have been changed by another program than this one (the sqlite3 shell).
-    downstreamCredentialsChanged();
+    changes << downstreamCredentialsChanged(std::nullopt, CredentialChange::MayWithdraw);
     const QString previousRules = appliedLogRules;
     applyLogRules(config_.configFile);
     if (appliedLogRules != previousRules) {

@@ -28,8 +28,12 @@ void continueAfter(UpstreamRegistration* current, Queue rest) {
         if (guarded) {
             QObject::disconnect(guarded, nullptr, link, nullptr);
         }
-        link->deleteLater();
-        startFirst(rest);
+        // Not at once: when an endpoint's registrations are ended one by one (the sensor left,
+        // the gateway stops), the next ones must be marked ended before they are looked at.
+        QTimer::singleShot(0, [link, rest] {
+            delete link;
+            startFirst(rest);
+        });
     };
     QObject::connect(current, &QObject::destroyed, link, handOn);
     QObject::connect(

@@ -96,7 +96,8 @@ void UpstreamRegistration::start() {
 }
 
 void UpstreamRegistration::block(const QString& reason) {
-    qCWarning(lcUpstream).noquote() << params_.endpoint << "at" << account_.uri.toString() << reason;
+    qCWarning(lcUpstream).noquote()
+        << params_.endpoint << "at" << account_.uri.toString() << reason;
     lastError_ = reason;
     setState(UpstreamState::Failed);
 }

@@ -86,6 +86,7 @@ public:
 
     coap_endpoint_t* openListener(coap_context_t* context, const coap_address_t& address,
                                   std::string& error) override {
+        listenerCredential_ = host_->downstreamLocalCredential(SecurityMode::Certificate);
         if (!setUpListeners(context, error)) {
             return nullptr;
         }
@@ -210,10 +211,10 @@ public:
     }
 
 private:
-    // The gateway's own certificate and the store's trust anchors, into `context`'s set-up.
+    // The gateway's own certificate (as read at openListener: a new one needs a restart) and
+    // the store's current trust anchors, into `context`'s set-up.
     bool setUpListeners(coap_context_t* context, std::string& error) {
-        const std::optional<LocalCredential> own =
-            host_->downstreamLocalCredential(SecurityMode::Certificate);
+        const std::optional<LocalCredential>& own = listenerCredential_;
         if (!own) {
             error = "no certificate is configured for the gateway's own X.509 listeners";
             return false;
@@ -297,6 +298,7 @@ private:
     PluginHost* host_;
     dtls::ContextMaterials materials_;
     std::set<coap_context_t*> listenerContexts_;  // compared, never dereferenced
+    std::optional<LocalCredential> listenerCredential_;
     dtls::ClientSessions<ClientSession> clients_;
     dtls::ClientSessions<VerifiedSensor> verified_;  // sensors between handshake and admission
 };

@@ -125,20 +125,12 @@ public:
         return session_ != nullptr;
     }
 
+    // GET <path>; the response code, empty when none came (or the session closed first).
+    QString get(const QString& path) { return request(COAP_REQUEST_CODE_GET, path.toUtf8(), {}); }
+
     // POST /rd?<query>; the response code as "4.03", empty when none came.
     QString registerWith(const QString& query) {
-        coap_pdu_t* pdu =
-            coap_pdu_init(COAP_MESSAGE_CON, COAP_REQUEST_CODE_POST, coap_new_message_id(session_),
-                          coap_session_max_pdu_size(session_));
-        coap_add_option(pdu, COAP_OPTION_URI_PATH, 2, reinterpret_cast<const uint8_t*>("rd"));
-        const QByteArray value = query.toUtf8();
-        coap_add_option(pdu, COAP_OPTION_URI_QUERY, static_cast<size_t>(value.size()),
-                        reinterpret_cast<const uint8_t*>(value.constData()));
-        if (coap_send(session_, pdu) == COAP_INVALID_MID) {
-            return {};
-        }
-        run([&] { return !code_.isEmpty(); }, 10000);
-        return code_;
+        return request(COAP_REQUEST_CODE_POST, "rd", query.toUtf8());
     }
 
     bool waitClosed(int timeoutMs) {
@@ -146,6 +138,22 @@ public:
     }
 
 private:
+    QString request(coap_pdu_code_t method, const QByteArray& path, const QByteArray& query) {
+        code_.clear();
+        coap_pdu_t* pdu = coap_pdu_init(COAP_MESSAGE_CON, method, coap_new_message_id(session_),
+                                        coap_session_max_pdu_size(session_));
+        coap_add_option(pdu, COAP_OPTION_URI_PATH, static_cast<size_t>(path.size()),
+                        reinterpret_cast<const uint8_t*>(path.constData()));
+        if (!query.isEmpty()) {
+            coap_add_option(pdu, COAP_OPTION_URI_QUERY, static_cast<size_t>(query.size()),
+                            reinterpret_cast<const uint8_t*>(query.constData()));
+        }
+        if (coap_send(session_, pdu) == COAP_INVALID_MID) {
+            return {};
+        }
+        run([&] { return !code_.isEmpty() || closed_; }, 10000);
+        return code_;
+    }
     static QByteArray readAll(const QString& path) {
         QFile file(path);
         return file.open(QIODevice::ReadOnly) ? file.readAll() : QByteArray();
@@ -248,12 +256,15 @@ private:
     // What DownstreamServer's counters must say at shutdown, per mode, for the tests that ran.
     struct ExpectedCounters {
         int admitted = 0;
+        int refusedByPolicy = 0;
         int closedBeforeAdmission = 0;
         int endpointMismatch = 0;
     };
-    void count(const QString& mode, int admitted, int closedBeforeAdmission, int endpointMismatch) {
+    void count(const QString& mode, int admitted, int closedBeforeAdmission, int endpointMismatch,
+               int refusedByPolicy = 0) {
         ExpectedCounters& expected = expected_[mode];
         expected.admitted += admitted;
+        expected.refusedByPolicy += refusedByPolicy;
         expected.closedBeforeAdmission += closedBeforeAdmission;
         expected.endpointMismatch += endpointMismatch;
     }
@@ -351,10 +362,11 @@ void TestSecuredRegistration::cleanupTestCase() {
     for (const char* mode : {"psk", "rpk", "x509"}) {
         const ExpectedCounters expected = expected_.value(QString::fromLatin1(mode));
         const QString line = QStringLiteral(
-                                 "%1 sessions: %2 admitted, 0 refused by policy, %3 closed before "
-                                 "admission, %4 refused for another endpoint (4.03)")
+                                 "%1 sessions: %2 admitted, %3 refused by policy, %4 closed before "
+                                 "admission, %5 refused for another endpoint (4.03)")
                                  .arg(mode)
                                  .arg(expected.admitted)
+                                 .arg(expected.refusedByPolicy)
                                  .arg(expected.closedBeforeAdmission)
                                  .arg(expected.endpointMismatch);
         QVERIFY2(log.contains(line), qPrintable(line + "\n" + log.right(1500)));
@@ -446,26 +458,38 @@ void TestSecuredRegistration::closesTheSessionAfter403() {
 
 void TestSecuredRegistration::removedPskEndsTheSessionAndTheRegistration() {
     // Sessions are kept across sleep cycles, so waiting for the next handshake is not enough.
-    WatchedSession sensor;
-    QVERIFY(sensor.openPsk(pskPort_, kRevocableIdentity, kKey));
-    QCOMPARE(sensor.registerWith(QStringLiteral("ep=revocable-sensor")), QStringLiteral("2.01"));
-    QTRY_VERIFY_WITH_TIMEOUT(server_.client(QStringLiteral("revocable-sensor")).has_value(), 10000);
-    count("psk", 1, 0, 0);
-    // Another sensor's credential going leaves this one alone.
-    const QStringList bus{QStringLiteral("--address"), bus_.address()};
-    QCOMPARE(runCtl(bus + QStringList{"credentials", "remove", "psk", "never-added"}).exitCode, 4);
-    const auto removed =
-        runCtl(bus + QStringList{"credentials", "remove", "psk", kRevocableIdentity});
+    WatchedSession revoked;
+    QVERIFY(revoked.openPsk(pskPort_, kRevocableIdentity, kKey));
+    QCOMPARE(revoked.registerWith(QStringLiteral("ep=revocable-sensor")), QStringLiteral("2.01"));
+    WatchedSession kept;  // another sensor, whose credential stays
+    QVERIFY(kept.openPsk(pskPort_, kIdentity, kKey));
+    QCOMPARE(kept.registerWith(QStringLiteral("ep=psk-sensor")), QStringLiteral("2.01"));
+    QTRY_VERIFY_WITH_TIMEOUT(server_.client(QStringLiteral("revocable-sensor")).has_value() &&
+                                 server_.client(QStringLiteral("psk-sensor")).has_value(),
+                             10000);
+    count("psk", 2, 0, 0);
+    const int deregistersBefore = server_.counters().deregisters;
+    const qsizetype keptAdmissions =
+        gateway_.log().count(QStringLiteral("identity '%1'").arg(kIdentity));
+
+    const auto removed = runCtl(QStringList{QStringLiteral("--address"), bus_.address(),
+                                            "credentials", "remove", "psk", kRevocableIdentity});
     QVERIFY2(removed.exitCode == 0, qPrintable(removed.err));
-    QVERIFY2(sensor.waitClosed(5000), qPrintable(gateway_.logTail(10)));
+    QVERIFY2(revoked.waitClosed(5000), qPrintable(gateway_.logTail(10)));
     QTRY_VERIFY_WITH_TIMEOUT(!server_.client(QStringLiteral("revocable-sensor")).has_value(),
                              10000);
     QVERIFY(gateway_.log().contains(
         QStringLiteral("credentials of revocable-sensor withdrawn (PSK identity '%1' is no longer "
                        "provisioned)")
             .arg(kRevocableIdentity)));
-    // Sensors whose credentials stay keep their registrations.
+    count("psk", 0, 0, 0, 1);
+    // The other sensor was admitted again (its identity is still there) and keeps all it had.
+    QCOMPARE(gateway_.log().count(QStringLiteral("identity '%1'").arg(kIdentity)),
+             keptAdmissions + 1);
+    QVERIFY(!kept.waitClosed(500));
+    QCOMPARE(kept.get(QStringLiteral("nothing")), QStringLiteral("4.04"));
     QVERIFY(server_.client(QStringLiteral("psk-sensor")).has_value());
+    QCOMPARE(server_.counters().deregisters, deregistersBefore + 1);
 }
 
 void TestSecuredRegistration::refusesUnknownIdentity() {
@@ -556,27 +580,41 @@ void TestSecuredRegistration::x509TrustAnchorChangesNeedNoRestart() {
     const QString rootFile = directory_.filePath(QStringLiteral("other-root.der"));
     QVERIFY(writeFile(rootFile, pki_->certificateDer("other-root")));
     const QStringList bus{QStringLiteral("--address"), bus_.address()};
+    const QString refreshed = QStringLiteral("trust anchor(s) from the store");
+    const qsizetype refreshes = gateway_.log().count(refreshed);
     const auto added =
         runCtl(bus + QStringList{"credentials", "add", "x509", "other-root", rootFile});
     QVERIFY2(added.exitCode == 0, qPrintable(added.err));
-    QVERIFY2(gateway_.waitForLog(QStringLiteral("against 2 trust anchor(s)")),
-             qPrintable(gateway_.logTail(10)));
+    QTRY_COMPARE(gateway_.log().count(refreshed), refreshes + 1);
+    QVERIFY(gateway_.log().contains(QStringLiteral("against 2 trust anchor(s)")));
     // The stranger's certificate (CN sensor-1) comes from other-root.
+    const int registersBefore = server_.counters().registers;
     WatchedSession sensor;
     QVERIFY(sensor.openPki(x509Port_, pki_->pem("stranger"), pki_->key("stranger"), false));
     QCOMPARE(sensor.registerWith(QStringLiteral("ep=sensor-1")), QStringLiteral("2.01"));
-    QTRY_VERIFY_WITH_TIMEOUT(server_.client(QStringLiteral("sensor-1")).has_value(), 10000);
-    count("x509", 1, 0, 0);
+    QTRY_COMPARE_WITH_TIMEOUT(server_.counters().registers, registersBefore + 1, 10000);
+    // A second session from that CA, up but not registered (between handshake and Register).
+    WatchedSession idle;
+    QVERIFY(idle.openPki(x509Port_, pki_->pem("stranger"), pki_->key("stranger"), false));
+    QCOMPARE(idle.get(QStringLiteral("nothing")), QStringLiteral("4.04"));
+    count("x509", 2, 0, 0);
 
-    // Withdrawn: the session that is up ends, and the sensor is de-registered upstream.
+    // Withdrawn: the registered session ends and the sensor is de-registered upstream at once;
+    // the other session is refused at its next request.
+    const int deregistersBefore = server_.counters().deregisters;
     const qsizetype unknownBefore = gateway_.log().count(QStringLiteral("CA is unknown"));
     const auto removed = runCtl(bus + QStringList{"credentials", "remove", "x509", "other-root"});
     QVERIFY2(removed.exitCode == 0, qPrintable(removed.err));
-    QVERIFY2(gateway_.waitForLog(QStringLiteral("against 1 trust anchor(s)")),
-             qPrintable(gateway_.logTail(10)));
+    QTRY_COMPARE(gateway_.log().count(refreshed), refreshes + 2);
+    QVERIFY(gateway_.log().contains(QStringLiteral("against 1 trust anchor(s)")));
     QVERIFY2(sensor.waitClosed(5000), qPrintable(gateway_.logTail(10)));
-    QTRY_VERIFY_WITH_TIMEOUT(!server_.client(QStringLiteral("sensor-1")).has_value(), 10000);
+    QTRY_COMPARE_WITH_TIMEOUT(server_.counters().deregisters, deregistersBefore + 1, 10000);
+    QVERIFY(!server_.client(QStringLiteral("sensor-1")).has_value());
     QVERIFY(gateway_.log().contains(QStringLiteral("credentials of sensor-1 withdrawn")));
+    QCOMPARE(idle.registerWith(QStringLiteral("ep=sensor-1")), QString());
+    QVERIFY2(idle.waitClosed(5000), qPrintable(gateway_.logTail(10)));
+    QCOMPARE(server_.counters().registers, registersBefore + 1);
+    count("x509", 0, 0, 0, 2);
     // Refused in the handshake again, as before the anchor was added (not only at admission).
     const QString output = x509Client(QStringLiteral("coap-client-gnutls"),
                                       QStringLiteral("stranger"), QStringLiteral("ep=sensor-1"));
