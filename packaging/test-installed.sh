@@ -103,6 +103,8 @@ pids+=($gateway_pid)
 for _ in $(seq 100); do grep -q "control interface" "$work/gateway.log" && break; sleep 0.1; done
 grep -q "control interface" "$work/gateway.log" || { cat "$work/gateway.log"; fail "daemon did not take the bus name"; }
 
+# Non-dumpable (keys in memory): its /proc files belong to root, not to the service's user.
+[ "$(stat -c %U "/proc/$gateway_pid/mem")" = root ] || fail "the daemon is dumpable"
 ctl plugins
 ctl --json plugins | grep -q '"name": "example-nosec"' || fail "example plugin not listed"
 ctl --json plugins | python3 -c 'import json,sys; p=[x for x in json.load(sys.stdin) if x["name"]=="example-nosec"]; sys.exit(0 if p and p[0]["loaded"] else 1)' \

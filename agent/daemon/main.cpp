@@ -11,6 +11,7 @@
 #include <QLoggingCategory>
 #include <QSocketNotifier>
 
+#include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -35,6 +36,14 @@ void raiseFileLimit() {
         limit.rlim_cur = limit.rlim_max;
         setrlimit(RLIMIT_NOFILE, &limit);
     }
+}
+
+// Pre-shared and private keys live in this process's memory (GnuTLS and libcoap hold copies):
+// no core dump, and no /proc/<pid>/mem or ptrace for the service's own user.
+void keepMemoryPrivate() {
+    const rlimit none{0, 0};
+    setrlimit(RLIMIT_CORE, &none);
+    prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
 }
 
 bool helpRequested(const QStringList& arguments) {
@@ -72,6 +81,7 @@ int main(int argc, char** argv) {
     }
     lwm2mgw::Gateway::applyLogRules(config->configFile);
     raiseFileLimit();
+    keepMemoryPrivate();
     std::signal(SIGPIPE, SIG_IGN);
 
     if (::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, signalPipe) != 0) {
