@@ -52,8 +52,30 @@ Connection::Connection(sqlite3* db, std::string path, bool readOnly)
     : db_(db), path_(std::move(path)), readOnly_(readOnly) {}
 
 Connection::~Connection() {
+    for (auto& [sql, stmt] : cached_) {
+        sqlite3_finalize(stmt);
+    }
     // Closing checkpoints the WAL; a failure here leaves a valid WAL for the next open.
     sqlite3_close_v2(db_);
+}
+
+sqlite3_stmt* Connection::takeCached(const std::string& sql) {
+    const auto found = cached_.find(sql);
+    if (found == cached_.end()) {
+        return nullptr;
+    }
+    sqlite3_stmt* stmt = found->second;
+    cached_.erase(found);
+    return stmt;
+}
+
+void Connection::giveBack(std::string sql, sqlite3_stmt* stmt) {
+    sqlite3_reset(stmt);
+    // No bound key stays behind (bindSecret binds without a copy).
+    sqlite3_clear_bindings(stmt);
+    if (!cached_.emplace(std::move(sql), stmt).second) {
+        sqlite3_finalize(stmt);  // the same SQL ran nested; one copy is enough
+    }
 }
 
 Result<void> Connection::exec(std::string_view sql, std::string_view context) {
@@ -93,27 +115,35 @@ Error Connection::readOnlyError(std::string_view context) const {
 
 Result<Statement> Statement::prepare(Connection& connection, std::string_view sql,
                                      std::string_view context) {
+    std::string text(sql);
+    if (sqlite3_stmt* cached = connection.takeCached(text)) {
+        return Statement(connection, cached, std::move(text), std::string(context));
+    }
     sqlite3_stmt* stmt = nullptr;
-    const int rc = sqlite3_prepare_v2(connection.db(), sql.data(), static_cast<int>(sql.size()),
-                                      &stmt, nullptr);
+    const int rc = sqlite3_prepare_v3(connection.db(), sql.data(), static_cast<int>(sql.size()),
+                                      SQLITE_PREPARE_PERSISTENT, &stmt, nullptr);
     if (rc != SQLITE_OK) {
         sqlite3_finalize(stmt);
         return connection.error(rc, context);
     }
-    return Statement(connection, stmt, std::string(context));
+    return Statement(connection, stmt, std::move(text), std::string(context));
 }
 
-Statement::Statement(Connection& connection, sqlite3_stmt* stmt, std::string context)
-    : connection_(&connection), stmt_(stmt), context_(std::move(context)) {}
+Statement::Statement(Connection& connection, sqlite3_stmt* stmt, std::string sql,
+                     std::string context)
+    : connection_(&connection), stmt_(stmt), sql_(std::move(sql)), context_(std::move(context)) {}
 
 Statement::Statement(Statement&& other) noexcept
     : connection_(other.connection_),
       stmt_(std::exchange(other.stmt_, nullptr)),
+      sql_(std::move(other.sql_)),
       context_(std::move(other.context_)),
       bindError_(other.bindError_) {}
 
 Statement::~Statement() {
-    sqlite3_finalize(stmt_);
+    if (stmt_) {
+        connection_->giveBack(std::move(sql_), stmt_);
+    }
 }
 
 namespace {

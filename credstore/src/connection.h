@@ -8,6 +8,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 #include <vector>
 
 #include "lwm2m-gateway/credstore/result.h"
@@ -37,11 +38,18 @@ public:
 
     Error readOnlyError(std::string_view context) const;
 
+    // Prepared statements kept for reuse by SQL text: plugins look credentials up at every
+    // handshake, and preparing the statement was most of that cost.
+    sqlite3_stmt* takeCached(const std::string& sql);
+    // Takes a statement back (reset, without bindings); finalizes it if one is kept already.
+    void giveBack(std::string sql, sqlite3_stmt* stmt);
+
 private:
     sqlite3* db_;
     std::string path_;
     bool readOnly_;
     std::vector<std::string> notices_;
+    std::unordered_map<std::string, sqlite3_stmt*> cached_;
 };
 
 class Statement {
@@ -98,10 +106,11 @@ public:
     std::optional<std::string> optionalBlobColumn(int column) const;
 
 private:
-    Statement(Connection& connection, sqlite3_stmt* stmt, std::string context);
+    Statement(Connection& connection, sqlite3_stmt* stmt, std::string sql, std::string context);
 
     Connection* connection_;
     sqlite3_stmt* stmt_;
+    std::string sql_;
     std::string context_;
     int bindError_ = SQLITE_OK;
 };
