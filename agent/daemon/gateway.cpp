@@ -52,7 +52,9 @@ std::optional<SecurityMode> listenerMode(const CoapUri& uri, QString& error) {
 }  // namespace
 
 Gateway::Gateway(GatewayConfig config, QObject* parent)
-    : QObject(parent), config_(std::move(config)) {}
+    : QObject(parent),
+      config_(std::move(config)),
+      clientObjects_([this] { return requestBootstrap(config_.endpointName); }) {}
 
 Gateway::~Gateway() {
     // Relay first (it holds sessions of both sides), then registrations, then contexts.
@@ -213,7 +215,7 @@ QString Gateway::start() {
                 << "no upstream server configured: sensors are accepted but not relayed";
         }
     }
-    startUpstream(config_.endpointName, ownRegistrationParams(), &deviceObject_);
+    startUpstream(config_.endpointName, ownRegistrationParams(), &clientObjects_);
     qCInfo(lcGateway).noquote() << "gateway" << config_.endpointName << "started";
     return {};
 }
@@ -223,7 +225,7 @@ UpstreamRegistrationParams Gateway::ownRegistrationParams() const {
     own.endpoint = config_.endpointName;
     own.lifetimeSeconds = config_.gatewayLifetimeSeconds;
     own.lwm2mVersion = QStringLiteral("1.1");
-    own.objectLinks = GatewayDeviceObject::objectLinks();
+    own.objectLinks = GatewayClientObjects::objectLinks();
     return own;
 }
 
@@ -241,9 +243,13 @@ UpstreamRegistration* Gateway::createRegistration(const QString& localEndpoint,
                                                   const UpstreamRegistrationParams& params,
                                                   UpstreamRequestSink* sink) {
     UpstreamRegistrationParams effective = params;
-    if (localEndpoint == config_.endpointName && account.lifetimeSeconds > 0) {
-        // The gateway registers with the Lifetime its Server instance gives (/1/x/1).
-        effective.lifetimeSeconds = account.lifetimeSeconds;
+    if (localEndpoint == config_.endpointName) {
+        // The gateway registers with the Lifetime its Server instance gives (/1/x/1), and
+        // lists that instance among its objects.
+        if (account.lifetimeSeconds > 0) {
+            effective.lifetimeSeconds = account.lifetimeSeconds;
+        }
+        effective.objectLinks = GatewayClientObjects::objectLinks(account);
     }
     auto* registration =
         new UpstreamRegistration(*upstream_, localEndpoint, account, effective, sink);
@@ -446,7 +452,7 @@ void Gateway::reconcileUpstream(const QString& endpoint) {
     }
     const UpstreamRegistrationParams params =
         own ? ownRegistrationParams() : paramsFor(*sensor, config_.upstreamEndpointPrefix);
-    UpstreamRequestSink* sink = own ? static_cast<UpstreamRequestSink*>(&deviceObject_)
+    UpstreamRequestSink* sink = own ? static_cast<UpstreamRequestSink*>(&clientObjects_)
                                     : static_cast<UpstreamRequestSink*>(relay_.get());
     QList<UpstreamRegistration*> created;
     for (const ServerAccount& account : missing) {

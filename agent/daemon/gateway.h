@@ -1,7 +1,7 @@
 #pragma once
 
+#include "gateway_client_objects.h"
 #include "gateway_config.h"
-#include "gateway_device_object.h"
 #include "plugin_host.h"
 #include "server_account.h"
 #include "upstream_registration.h"
@@ -124,7 +124,7 @@ private:
     StaticServerAccounts configuredAccounts_;
     std::unique_ptr<ServerAccountDirectory> storedAccounts_;
     const ServerAccountDirectory* accounts_ = &configuredAccounts_;
-    GatewayDeviceObject deviceObject_;
+    GatewayClientObjects clientObjects_;
     std::unique_ptr<UpstreamClient> upstream_;
     std::unique_ptr<RegistrationRegistry> registry_;
     std::unique_ptr<RequestRelay> relay_;

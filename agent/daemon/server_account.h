@@ -29,6 +29,10 @@ struct ServerAccount {
     // /1/x/16 Bootstrap on Registration Failure (LwM2M 1.1 default true when absent). A
     // configured account has no Server instance and never asks for a bootstrap.
     bool bootstrapOnRegistrationFailure = false;
+    // The Server Object instance (/1/x) of a stored account; a configured account is shown as
+    // /1/0. And its /1/x/6 Notification Storing When Disabled or Offline.
+    int serverInstanceId = 0;
+    bool notificationStoring = false;
     // /1/x/13-15, LwM2M 1.1: registrations with a Registration Priority Order start one after
     // another in increasing order (registration_order.h); a configured account has none.
     std::optional<quint32> registrationPriorityOrder;

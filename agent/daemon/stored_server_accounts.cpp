@@ -58,6 +58,8 @@ QList<ServerAccount> StoredServerAccounts::storedAccounts(const QString& endpoin
             std::min<std::uint32_t>(entry.server.lifetime, std::numeric_limits<int>::max()));
         account.bootstrapOnRegistrationFailure =
             entry.server.bootstrapOnRegistrationFailure.value_or(true);
+        account.serverInstanceId = entry.server.instanceId;
+        account.notificationStoring = entry.server.notificationStoring;
         account.registrationPriorityOrder = entry.server.registrationPriorityOrder;
         account.initialRegistrationDelaySeconds = static_cast<int>(
             std::min<std::uint32_t>(entry.server.initialRegistrationDelay.value_or(0), 24 * 3600));

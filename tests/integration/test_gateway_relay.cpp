@@ -51,6 +51,7 @@ private slots:
     void idleGatewayUsesNoCpu();
     void registersEachSensorUpstreamFromItsOwnPort();
     void gatewayRegistersItselfWithItsDeviceObject();
+    void gatewayServesItsServerObjectInstance();
     void readsAndDiscovers();
     void writesAndExecutes();
     void createsAndDeletesObjectInstances();
@@ -190,6 +191,49 @@ void TestGatewayRelay::gatewayRegistersItselfWithItsDeviceObject() {
     auto missing = await([&](auto done) { return server_->read(gw, "/5/0", done); });
     QVERIFY(missing);
     QCOMPARE(missing->code, 404);
+}
+
+void TestGatewayRelay::gatewayServesItsServerObjectInstance() {
+    // A configured (--upstream) server is the gateway's Server instance 0 (/1/0).
+    const QString gw = QStringLiteral("gw-under-test");
+    const auto record = server_->client(gw);
+    QVERIFY(record);
+    QVERIFY2(record->links.contains("</1/0>"), record->links.constData());
+    auto instance = await([&](auto done) { return server_->read(gw, "/1/0", done, kSenmlJson); });
+    QVERIFY(instance);
+    QCOMPARE(instance->code, 205);
+    QVERIFY2(instance->payload.contains(R"("bn":"/1/0/","n":"0","v":1)") &&
+                 instance->payload.contains(R"("n":"6","vb":false)") &&
+                 instance->payload.contains(R"("n":"7","vs":"U")"),
+             instance->payload.constData());
+    auto lifetime = await([&](auto done) { return server_->read(gw, "/1/0/1", done); });
+    QVERIFY(lifetime);
+    QCOMPARE(lifetime->code, 205);
+    QCOMPARE(lifetime->payload, QByteArray::number(record->lifetime));
+    auto tlv = await([&](auto done) { return server_->read(gw, "/1/0", done, kTlv); });
+    QVERIFY(tlv);
+    QCOMPARE(tlv->contentFormat, kTlv);
+    // Registration Update Trigger: 2.04, then an Update from the gateway.
+    const int updates = server_->counters().updates;
+    auto trigger = await([&](auto done) { return server_->execute(gw, "/1/0/8", {}, done); });
+    QVERIFY(trigger);
+    QCOMPARE(trigger->code, 204);
+    QTRY_COMPARE_WITH_TIMEOUT(server_->counters().updates, updates + 1, 5000);
+    // Bootstrap-Request Trigger without a credential store: accepted, and the log says why no
+    // bootstrap follows.
+    auto bootstrap = await([&](auto done) { return server_->execute(gw, "/1/0/9", {}, done); });
+    QVERIFY(bootstrap);
+    QCOMPARE(bootstrap->code, 204);
+    QVERIFY(
+        gateway_->waitForLog(QStringLiteral("Bootstrap-Request Trigger (/1/x/9): no bootstrap")));
+    // Another server's instance is not this server's to see; the rest is read-only.
+    auto other = await([&](auto done) { return server_->read(gw, "/1/7", done); });
+    QVERIFY(other);
+    QCOMPARE(other->code, 404);
+    auto write =
+        await([&](auto done) { return server_->write(gw, "/1/0/1", kTextPlain, "60", done); });
+    QVERIFY(write);
+    QCOMPARE(write->code, 405);
 }
 
 void TestGatewayRelay::readsAndDiscovers() {
