@@ -8,8 +8,11 @@
 #include <QObject>
 #include <QStringList>
 
+#include <optional>
+
 namespace lwm2mgw {
 namespace credstore {
+class BootstrapSession;
 class CredentialStore;
 struct Error;
 }  // namespace credstore
@@ -90,6 +93,10 @@ private:
     // Sends the D-Bus error for a refused store operation (ReadOnly, DiskFull, InvalidArgument,
     // NotFound, Failed), prefixed with `what`.
     void failStore(const credstore::Error& error, const QString& what);
+    // An account change is written through the same checks as a Bootstrap-Finish: a session
+    // over `endpoint`'s accounts, or nullopt once the call has failed with `failure`.
+    std::optional<credstore::BootstrapSession> beginAccountChange(const QString& endpoint,
+                                                                  const QString& failure);
     // Whether a loaded plugin implements a Security Mode (/0/x/2 value), for the store's checks.
     bool modeAvailable(int securityMode) const;
     void onBootstrapFinished(const QString& endpoint);

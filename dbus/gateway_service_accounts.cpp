@@ -89,6 +89,20 @@ std::uint16_t lowestFreeId(const Instances& instances) {
 
 }  // namespace
 
+std::optional<credstore::BootstrapSession> GatewayService::beginAccountChange(
+    const QString& endpoint, const QString& failure) {
+    credstore::CredentialStore* store = storeOrFail();
+    if (!store) {
+        return std::nullopt;
+    }
+    auto begun = store->beginBootstrap(endpoint.toStdString());
+    if (!begun) {
+        failStore(begun.error(), failure);
+        return std::nullopt;
+    }
+    return std::move(begun).value();
+}
+
 QList<QVariantMap> GatewayService::ListAccounts() {
     if (!mayChange(QStringLiteral("list server accounts"))) {
         return {};
@@ -192,17 +206,13 @@ void GatewayService::AddAccount(const QVariantMap& account) {
                  .arg(modeName(mode)));
         return;
     }
-    credstore::CredentialStore* store = storeOrFail();
-    if (!store) {
-        return;
-    }
     const QString what = QStringLiteral("account %1 of %2").arg(*ssid).arg(*endpoint);
-    auto begun = store->beginBootstrap(endpoint->toStdString());
+    std::optional<credstore::BootstrapSession> begun =
+        beginAccountChange(*endpoint, QStringLiteral("cannot store the ") + what);
     if (!begun) {
-        failStore(begun.error(), QStringLiteral("cannot store the ") + what);
         return;
     }
-    credstore::BootstrapSession session = std::move(begun).value();
+    credstore::BootstrapSession& session = *begun;
     const std::vector<credstore::SecurityObjectInstance> securities = session.securityInstances();
     const std::vector<credstore::ServerObjectInstance> servers = session.serverInstances();
     const auto sameSsid = [&](const credstore::SecurityObjectInstance& each) {
@@ -282,17 +292,13 @@ void GatewayService::RemoveAccount(const QString& endpoint, int shortServerId) {
              QStringLiteral("short server id %1 is outside 1..65534").arg(shortServerId));
         return;
     }
-    credstore::CredentialStore* store = storeOrFail();
-    if (!store) {
-        return;
-    }
     const QString what = QStringLiteral("account %1 of %2").arg(shortServerId).arg(endpoint);
-    auto begun = store->beginBootstrap(endpoint.toStdString());
+    std::optional<credstore::BootstrapSession> begun =
+        beginAccountChange(endpoint, QStringLiteral("cannot remove the ") + what);
     if (!begun) {
-        failStore(begun.error(), QStringLiteral("cannot remove the ") + what);
         return;
     }
-    credstore::BootstrapSession session = std::move(begun).value();
+    credstore::BootstrapSession& session = *begun;
     const std::vector<credstore::SecurityObjectInstance> securities = session.securityInstances();
     const std::vector<credstore::ServerObjectInstance> servers = session.serverInstances();
     const auto security = std::find_if(securities.begin(), securities.end(), [&](const auto& each) {
@@ -313,7 +319,7 @@ void GatewayService::RemoveAccount(const QString& endpoint, int shortServerId) {
     if (!hasBootstrap && servers.size() <= 1 && server != servers.end()) {
         // A Bootstrap-Finish must leave an account; an operator may take the last one away, and
         // the endpoint falls back to the gateway's accounts (its downstream credentials stay).
-        auto emptied = store->removeAccounts(endpoint.toStdString());
+        auto emptied = gateway_.credentialStore()->removeAccounts(endpoint.toStdString());
         if (!emptied) {
             failStore(emptied.error(), QStringLiteral("cannot remove the ") + what);
             return;

@@ -183,12 +183,7 @@ QString Gateway::start() {
                        "%1: no loaded plugin provides security mode %2 (plugin directory %3)")
                 .arg(uri, securityModeName(*mode), config_.pluginDir);
         }
-        DownstreamServer* server = nullptr;
-        for (DownstreamServer* existing : downstream_) {
-            if (&existing->plugin() == plugin) {
-                server = existing;
-            }
-        }
+        DownstreamServer* server = downstreamServerFor(plugin);
         if (!server) {
             server = new DownstreamServer(*plugin, *registry_, *relay_, config_);
             if (!server->isValid()) {
@@ -343,6 +338,15 @@ void Gateway::onSensorEnding(DownstreamRegistration* registration, RegistrationE
     }
 }
 
+DownstreamServer* Gateway::downstreamServerFor(const SecurityModePlugin* plugin) const {
+    for (DownstreamServer* server : downstream_) {
+        if (&server->plugin() == plugin) {
+            return server;
+        }
+    }
+    return nullptr;
+}
+
 QStringList Gateway::downstreamCredentialsChanged(std::optional<SecurityMode> mode,
                                                   CredentialChange change) {
     QStringList outcome;
@@ -382,12 +386,7 @@ QStringList Gateway::downstreamCredentialsChanged(std::optional<SecurityMode> mo
             coap_session_get_state(session) != COAP_SESSION_STATE_ESTABLISHED) {
             continue;
         }
-        DownstreamServer* server = nullptr;
-        for (DownstreamServer* each : downstream_) {
-            if (&each->plugin() == plugin) {
-                server = each;
-            }
-        }
+        DownstreamServer* server = downstreamServerFor(plugin);
         if (!server) {
             continue;
         }

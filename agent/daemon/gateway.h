@@ -102,6 +102,8 @@ private:
                                              const UpstreamRegistrationParams& params,
                                              UpstreamRequestSink* sink);
     void reconcileUpstream(const QString& endpoint);
+    // The context serving `plugin`'s listeners (one per plugin), nullptr before it exists.
+    DownstreamServer* downstreamServerFor(const SecurityModePlugin* plugin) const;
     void finishUpstream(UpstreamRegistration* registration);
     void checkStopped();
     UpstreamRegistrationParams ownRegistrationParams() const;

@@ -3,6 +3,7 @@
 // the named errors, and that nothing a caller sends harms the daemon. Then lwm2m-gatewayctl
 // against the same daemon: tables, JSON, exit codes, monitor, --session.
 #include "ctl_process.h"
+#include "gateway_bus.h"
 #include "gateway_process.h"
 #include "private_bus.h"
 #include "test_lwm2m_server.h"
@@ -12,7 +13,6 @@
 #include <QDBusConnection>
 #include <QDBusMessage>
 #include <QDBusMetaType>
-#include <QDBusPendingCall>
 #include <QDBusUnixFileDescriptor>
 #include <QDBusVariant>
 #include <QFile>
@@ -30,15 +30,13 @@
 using lwm2mgw::peers::TestLwm2mServer;
 using lwm2mgw::peers::TestSensor;
 using lwm2mgw::testing::GatewayProcess;
+using lwm2mgw::testing::kCredentialsInterface;
+using lwm2mgw::testing::kGatewayInterface;
 using lwm2mgw::testing::PrivateBus;
 using lwm2mgw::testing::runCtl;
 
 namespace {
 
-const QString kService = QStringLiteral("org.lwm2mgateway.Gateway1");
-const QString kPath = QStringLiteral("/org/lwm2mgateway/Gateway1");
-const QString kInterface = QStringLiteral("org.lwm2mgateway.Gateway1");
-const QString kCredentials = QStringLiteral("org.lwm2mgateway.Gateway1.Credentials");
 const QString kGatewayName = QStringLiteral("gw-dbus-test");
 
 // Receives the daemon's signals on the test's own connection.
@@ -115,7 +113,7 @@ private slots:
 
 private:
     QDBusMessage call(const QString& method, const QVariantList& arguments = {},
-                      const QString& interface = kInterface);
+                      const QString& interface = kGatewayInterface);
     QStringList ctlBus() const { return {QStringLiteral("--address"), bus_.address()}; }
     TestSensor* newSensor(const QString& endpoint);
 
@@ -168,14 +166,7 @@ void TestDbusApi::cleanupTestCase() {
 
 QDBusMessage TestDbusApi::call(const QString& method, const QVariantList& arguments,
                                const QString& interface) {
-    QDBusMessage message = QDBusMessage::createMethodCall(kService, kPath, interface, method);
-    message.setArguments(arguments);
-    // Asynchronous, with the event loop running: the daemon's upstream peer lives in this process.
-    QDBusPendingCall pending = connection_->asyncCall(message, 10000);
-    if (!QTest::qWaitFor([&] { return pending.isFinished(); }, 12000)) {
-        return QDBusMessage::createError(QStringLiteral("test.NoAnswer"), method);
-    }
-    return pending.reply();
+    return lwm2mgw::testing::callGateway(*connection_, interface, method, arguments);
 }
 
 TestSensor* TestDbusApi::newSensor(const QString& endpoint) {
@@ -189,7 +180,7 @@ TestSensor* TestDbusApi::newSensor(const QString& endpoint) {
 }
 
 void TestDbusApi::propertiesDescribeTheGateway() {
-    const QDBusMessage reply = call(QStringLiteral("GetAll"), {kInterface},
+    const QDBusMessage reply = call(QStringLiteral("GetAll"), {kGatewayInterface},
                                     QStringLiteral("org.freedesktop.DBus.Properties"));
     QCOMPARE(reply.type(), QDBusMessage::ReplyMessage);
     QVariantMap properties;
@@ -218,10 +209,10 @@ void TestDbusApi::exportedInterfacesMatchTheXml() {
     const QString live = reply.arguments().first().toString();
     for (const auto& [file, interface] :
          {std::pair{QStringLiteral(LWM2MGW_DBUS_XML_DIR "/org.lwm2mgateway.Gateway1.xml"),
-                    kInterface},
+                    kGatewayInterface},
           std::pair{
               QStringLiteral(LWM2MGW_DBUS_XML_DIR "/org.lwm2mgateway.Gateway1.Credentials.xml"),
-              kCredentials}}) {
+              kCredentialsInterface}}) {
         QFile xml(file);
         QVERIFY(xml.open(QIODevice::ReadOnly));
         const QStringList contract = membersOf(QString::fromUtf8(xml.readAll()), interface);
@@ -232,10 +223,11 @@ void TestDbusApi::exportedInterfacesMatchTheXml() {
 
 void TestDbusApi::sensorShowsWithItsUpstreamState() {
     SignalLog log;
-    QVERIFY(connection_->connect(kService, kPath, kInterface, QStringLiteral("EndpointRegistered"),
-                                 &log, SLOT(registered(QString))));
-    QVERIFY(connection_->connect(kService, kPath, kInterface,
-                                 QStringLiteral("UpstreamStateChanged"), &log,
+    QVERIFY(connection_->connect(lwm2mgw::testing::kGatewayService, lwm2mgw::testing::kGatewayPath,
+                                 kGatewayInterface, QStringLiteral("EndpointRegistered"), &log,
+                                 SLOT(registered(QString))));
+    QVERIFY(connection_->connect(lwm2mgw::testing::kGatewayService, lwm2mgw::testing::kGatewayPath,
+                                 kGatewayInterface, QStringLiteral("UpstreamStateChanged"), &log,
                                  SLOT(upstream(QString, QVariantMap))));
     QVERIFY(call(QStringLiteral("Ping"), {}, QStringLiteral("org.freedesktop.DBus.Peer")).type() ==
             QDBusMessage::ReplyMessage);
@@ -331,7 +323,7 @@ void TestDbusApi::errorsAreNamedAndChangeNothing() {
     }
     // A property cannot be written.
     const QDBusMessage set = call(QStringLiteral("Set"),
-                                  {kInterface, QStringLiteral("Version"),
+                                  {kGatewayInterface, QStringLiteral("Version"),
                                    QVariant::fromValue(QDBusVariant(QStringLiteral("9")))},
                                   QStringLiteral("org.freedesktop.DBus.Properties"));
     QCOMPARE(set.type(), QDBusMessage::ErrorMessage);
@@ -352,24 +344,27 @@ void TestDbusApi::withoutStoreTheStoreMethodsSayWhy() {
              qPrintable(own.errorMessage()));
     QCOMPARE(call(QStringLiteral("StartBootstrap"), {QStringLiteral("nobody-here")}).errorName(),
              QStringLiteral("org.lwm2mgateway.Error.NotFound"));
-    QCOMPARE(call(QStringLiteral("ListCredentials"), {}, kCredentials).errorName(), failed);
-    QCOMPARE(call(QStringLiteral("ListAccounts"), {}, kCredentials).errorName(), failed);
+    QCOMPARE(call(QStringLiteral("ListCredentials"), {}, kCredentialsInterface).errorName(),
+             failed);
+    QCOMPARE(call(QStringLiteral("ListAccounts"), {}, kCredentialsInterface).errorName(), failed);
     const QVariantMap credential{{QStringLiteral("endpoint"), QStringLiteral("api-sensor")},
                                  {QStringLiteral("mode"), QStringLiteral("psk")},
                                  {QStringLiteral("identity"), QStringLiteral("id")},
                                  {QStringLiteral("key"), QByteArray("\x01\x02", 2)}};
-    QCOMPARE(call(QStringLiteral("AddCredential"), {credential}, kCredentials).errorName(), failed);
+    QCOMPARE(call(QStringLiteral("AddCredential"), {credential}, kCredentialsInterface).errorName(),
+             failed);
     // Argument errors come first: they do not depend on the store.
-    QCOMPARE(call(QStringLiteral("AddAccount"), {QVariantMap{}}, kCredentials).errorName(),
+    QCOMPARE(call(QStringLiteral("AddAccount"), {QVariantMap{}}, kCredentialsInterface).errorName(),
              QStringLiteral("org.lwm2mgateway.Error.InvalidArgument"));
-    QCOMPARE(call(QStringLiteral("RemoveAccount"), {QStringLiteral("api-sensor"), 0}, kCredentials)
+    QCOMPARE(call(QStringLiteral("RemoveAccount"), {QStringLiteral("api-sensor"), 0},
+                  kCredentialsInterface)
                  .errorName(),
              QStringLiteral("org.lwm2mgateway.Error.InvalidArgument"));
     QFile file(QStringLiteral(LWM2MGW_DBUS_XML_DIR "/org.lwm2mgateway.Gateway1.xml"));
     QVERIFY(file.open(QIODevice::ReadOnly));
     const QDBusMessage imported =
         call(QStringLiteral("ImportProvisioningFile"),
-             {QVariant::fromValue(QDBusUnixFileDescriptor(file.handle()))}, kCredentials);
+             {QVariant::fromValue(QDBusUnixFileDescriptor(file.handle()))}, kCredentialsInterface);
     QCOMPARE(imported.errorName(), failed);
     QVERIFY(imported.errorMessage().contains(QLatin1String("gateway/store")));
 }
@@ -390,7 +385,8 @@ void TestDbusApi::countersCountSessions() {
 
 void TestDbusApi::deregisterEndsTheRegistrationUpstream() {
     SignalLog log;
-    QVERIFY(connection_->connect(kService, kPath, kInterface, QStringLiteral("EndpointGone"), &log,
+    QVERIFY(connection_->connect(lwm2mgw::testing::kGatewayService, lwm2mgw::testing::kGatewayPath,
+                                 kGatewayInterface, QStringLiteral("EndpointGone"), &log,
                                  SLOT(gone(QString, QString))));
     QVERIFY(call(QStringLiteral("Ping"), {}, QStringLiteral("org.freedesktop.DBus.Peer")).type() ==
             QDBusMessage::ReplyMessage);

@@ -3,6 +3,7 @@
 // method with good and bad input, the store file checked afterwards (opened read-only beside the
 // daemon), and the registrations that follow an account change, an import and a reload.
 #include "ctl_process.h"
+#include "gateway_bus.h"
 #include "gateway_process.h"
 #include "private_bus.h"
 #include "test_bootstrap_server.h"
@@ -15,7 +16,6 @@
 #include <QDBusConnection>
 #include <QDBusMessage>
 #include <QDBusMetaType>
-#include <QDBusPendingCall>
 #include <QDBusUnixFileDescriptor>
 #include <QFile>
 #include <QJsonArray>
@@ -33,16 +33,14 @@ using lwm2mgw::peers::TestBootstrapServer;
 using lwm2mgw::peers::TestLwm2mServer;
 using lwm2mgw::peers::TestSensor;
 using lwm2mgw::testing::GatewayProcess;
+using lwm2mgw::testing::kCredentialsInterface;
+using lwm2mgw::testing::kGatewayInterface;
 using lwm2mgw::testing::PrivateBus;
 using lwm2mgw::testing::runCtl;
 namespace credstore = lwm2mgw::credstore;
 
 namespace {
 
-const QString kService = QStringLiteral("org.lwm2mgateway.Gateway1");
-const QString kPath = QStringLiteral("/org/lwm2mgateway/Gateway1");
-const QString kInterface = QStringLiteral("org.lwm2mgateway.Gateway1");
-const QString kCredentials = QStringLiteral("org.lwm2mgateway.Gateway1.Credentials");
 const QString kInvalid = QStringLiteral("org.lwm2mgateway.Error.InvalidArgument");
 const QString kNotFound = QStringLiteral("org.lwm2mgateway.Error.NotFound");
 const QString kGatewayName = QStringLiteral("gw-cred-test");
@@ -96,9 +94,9 @@ private slots:
 
 private:
     QDBusMessage call(const QString& method, const QVariantList& arguments = {},
-                      const QString& interface = kCredentials);
+                      const QString& interface = kCredentialsInterface);
     QString errorOf(const QString& method, const QVariantList& arguments,
-                    const QString& interface = kCredentials) {
+                    const QString& interface = kCredentialsInterface) {
         const QDBusMessage reply = call(method, arguments, interface);
         return reply.type() == QDBusMessage::ErrorMessage ? reply.errorName()
                                                           : QStringLiteral("ok");
@@ -165,14 +163,7 @@ void TestDbusCredentials::cleanupTestCase() {
 
 QDBusMessage TestDbusCredentials::call(const QString& method, const QVariantList& arguments,
                                        const QString& interface) {
-    QDBusMessage message = QDBusMessage::createMethodCall(kService, kPath, interface, method);
-    message.setArguments(arguments);
-    // Asynchronous, with the event loop running: the daemon's peers live in this process.
-    QDBusPendingCall pending = connection_->asyncCall(message, 10000);
-    if (!QTest::qWaitFor([&] { return pending.isFinished(); }, 12000)) {
-        return QDBusMessage::createError(QStringLiteral("test.NoAnswer"), method);
-    }
-    return pending.reply();
+    return lwm2mgw::testing::callGateway(*connection_, interface, method, arguments);
 }
 
 QList<QVariantMap> TestDbusCredentials::list(const QString& method) {
@@ -237,7 +228,8 @@ TestSensor* TestDbusCredentials::newSensor(const QString& endpoint, TestLwm2mSer
     // changes next starts from a settled state even on a loaded machine.
     const bool settled = QTest::qWaitFor(
         [&] {
-            const QDBusMessage reply = call(QStringLiteral("GetEndpoint"), {endpoint}, kInterface);
+            const QDBusMessage reply =
+                call(QStringLiteral("GetEndpoint"), {endpoint}, kGatewayInterface);
             if (reply.type() != QDBusMessage::ReplyMessage) {
                 return false;
             }
@@ -582,7 +574,7 @@ void TestDbusCredentials::reloadAddsAServerWithoutDroppingTheSensor() {
     QSignalSpy goneFromA(serverA_.get(), &TestLwm2mServer::deregistered);
     writeConfig({uriOf(*serverA_), uriOf(*serverC_)},
                 QStringLiteral("[log]\nrules=lwm2mgw.dbus.debug=true\n"));
-    const QDBusMessage reply = call(QStringLiteral("Reload"), {}, kInterface);
+    const QDBusMessage reply = call(QStringLiteral("Reload"), {}, kGatewayInterface);
     QCOMPARE(reply.type(), QDBusMessage::ReplyMessage);
     const QStringList changes = reply.arguments().first().toStringList();
     QVERIFY2(changes.join(QLatin1Char('|')).contains(QLatin1String("upstream/servers")),
@@ -606,7 +598,7 @@ void TestDbusCredentials::reloadAddsAServerWithoutDroppingTheSensor() {
 
 void TestDbusCredentials::badReloadChangesNothing() {
     writeConfig({uriOf(*serverA_), uriOf(*serverC_)}, QStringLiteral("lifetime=soon\n"));
-    const QDBusMessage reply = call(QStringLiteral("Reload"), {}, kInterface);
+    const QDBusMessage reply = call(QStringLiteral("Reload"), {}, kGatewayInterface);
     QCOMPARE(reply.errorName(), kInvalid);
     QVERIFY2(reply.errorMessage().contains(QLatin1String("upstream/lifetime")),
              qPrintable(reply.errorMessage()));
@@ -619,7 +611,7 @@ void TestDbusCredentials::badReloadChangesNothing() {
     QVERIFY(config.open(QIODevice::Append));
     config.write("[proxy]\nresponse_timeout_ms=4321\n");
     config.close();
-    const QDBusMessage restart = call(QStringLiteral("Reload"), {}, kInterface);
+    const QDBusMessage restart = call(QStringLiteral("Reload"), {}, kGatewayInterface);
     QCOMPARE(restart.type(), QDBusMessage::ReplyMessage);
     const QString changes = restart.arguments().first().toStringList().join(QLatin1Char('|'));
     QVERIFY2(changes.contains(QLatin1String("proxy/response_timeout_ms changed")) &&
@@ -629,13 +621,13 @@ void TestDbusCredentials::badReloadChangesNothing() {
 }
 
 void TestDbusCredentials::startBootstrapSaysWhyItCannot() {
-    const QDBusMessage own = call(QStringLiteral("StartBootstrap"), {QString()}, kInterface);
+    const QDBusMessage own = call(QStringLiteral("StartBootstrap"), {QString()}, kGatewayInterface);
     QCOMPARE(own.errorName(), QStringLiteral("org.lwm2mgateway.Error.Failed"));
     QVERIFY2(own.errorMessage().contains(QLatin1String("ootstrap")),
              qPrintable(own.errorMessage()));
-    QCOMPARE(
-        errorOf(QStringLiteral("StartBootstrap"), {QStringLiteral("no-such-sensor")}, kInterface),
-        kNotFound);
+    QCOMPARE(errorOf(QStringLiteral("StartBootstrap"), {QStringLiteral("no-such-sensor")},
+                     kGatewayInterface),
+             kNotFound);
 }
 
 // Receives BootstrapFinished / BootstrapFailed on the test's connection.
@@ -672,11 +664,13 @@ void TestDbusCredentials::startBootstrapEndsInASignal() {
                  .type(),
              QDBusMessage::ReplyMessage);
     BootstrapLog log;
-    QVERIFY(connection_->connect(kService, kPath, kInterface, QStringLiteral("BootstrapFinished"),
-                                 &log, SLOT(finished(QString))));
-    QVERIFY(connection_->connect(kService, kPath, kInterface, QStringLiteral("BootstrapFailed"),
-                                 &log, SLOT(failed(QString, QString))));
-    QCOMPARE(errorOf(QStringLiteral("StartBootstrap"), {QString()}, kInterface),
+    QVERIFY(connection_->connect(lwm2mgw::testing::kGatewayService, lwm2mgw::testing::kGatewayPath,
+                                 kGatewayInterface, QStringLiteral("BootstrapFinished"), &log,
+                                 SLOT(finished(QString))));
+    QVERIFY(connection_->connect(lwm2mgw::testing::kGatewayService, lwm2mgw::testing::kGatewayPath,
+                                 kGatewayInterface, QStringLiteral("BootstrapFailed"), &log,
+                                 SLOT(failed(QString, QString))));
+    QCOMPARE(errorOf(QStringLiteral("StartBootstrap"), {QString()}, kGatewayInterface),
              QStringLiteral("ok"));
     QTRY_VERIFY_WITH_TIMEOUT(bootstrapServer.bootstrapRequests() >= 1, 10000);
     QCOMPARE(bootstrapServer.lastRequestQuery().value(QStringLiteral("ep")), kGatewayName);
